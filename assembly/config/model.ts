@@ -1,0 +1,89 @@
+// The immutable configuration: what `parseConfig` (config/parse.ts) produces from the plugin's
+// JSON once, in onConfigure. Nothing here is touched on the per-request path: rules/table.ts
+// compiles it into one flat buffer that the request path reads.
+//
+// Both accepted JSON forms (the original dispatcher's and the native one) end up in this shape.
+
+/** Where a routing key is read from. Only headers today; baggage, cookie and query slot in here. */
+export enum KeySourceKind {
+  Header = 0,
+}
+
+export class KeySource {
+  constructor(
+    public readonly kind: KeySourceKind,
+    /** Header name, lower-cased (Envoy lower-cases keys). */
+    public readonly name: string,
+  ) {}
+}
+
+export enum HeaderOpKind {
+  /** Replace the header's value (add it when absent). */
+  Set = 0,
+  /** Append one more value. */
+  Add = 1,
+  /** Remove every value of the header. */
+  Remove = 2,
+}
+
+export class HeaderOp {
+  constructor(
+    public readonly kind: HeaderOpKind,
+    /** Lower-cased; `host` is already turned into `:authority`. */
+    public readonly name: string,
+    /** Empty for Remove. */
+    public readonly value: string,
+  ) {}
+}
+
+/** What happens to a request that matched a route (or fell to the default). */
+export class Action {
+  constructor(
+    /** The route's name; "default" for the default action. */
+    public readonly name: string,
+    /** host[:port] from `destination`, or null when the action has no destination. */
+    public readonly authority: string | null,
+    /** A non-root path from a URL destination ("/prefix", never ending in "/"), or null. */
+    public readonly pathPrefix: string | null,
+    /** Header operations in the order they apply, after the destination's `:authority`. */
+    public readonly headerOps: HeaderOp[],
+  ) {}
+}
+
+export class Route {
+  constructor(
+    public readonly name: string,
+    /** The routing-key values that select this route (exact, case-sensitive). */
+    public readonly keys: string[],
+    public readonly action: Action,
+  ) {}
+}
+
+export class Config {
+  constructor(
+    /** Tried in order; the first source that yields a value gives the key. */
+    public readonly keySources: KeySource[],
+    public readonly routes: Route[],
+    /** Null: a request with no matching route passes unchanged. */
+    public readonly defaultAction: Action | null,
+    /** Lower-cased response header naming the decision, or null. */
+    public readonly decisionHeader: string | null,
+  ) {}
+}
+
+/** Either a config or an error naming the field path and what was expected. */
+export class ConfigResult {
+  constructor(
+    public readonly config: Config | null,
+    /** e.g. `routes[2].destination: expected host, host:port or http(s) URL, got "::"` */
+    public readonly error: string | null,
+  ) {}
+
+  static ok(config: Config): ConfigResult {
+    return new ConfigResult(config, null);
+  }
+
+  static fail(error: string): ConfigResult {
+    return new ConfigResult(null, error);
+  }
+}
