@@ -1,8 +1,7 @@
-// Placeholder while the filter is written: a root context that accepts any configuration.
+// routekey: header-based request dispatch for Envoy and Istio. This file registers the root
+// context and nothing else; see filter/ for the request path and config/ for the configuration.
 export * from "@solo-io/proxy-runtime/assembly/proxy";
-import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly";
-class Root extends RootContext {
-  createContext(id: u32): Context { return new Context(id, this); }
-  onConfigure(size: u32): bool { return true; }
-}
-registerRootContext((id: u32) => new Root(id) as RootContext, "routekey");
+import { registerRootContext, RootContext } from "./sdk";
+import { RoutekeyRoot, ROOT_ID } from "./filter/root";
+
+registerRootContext((contextId: u32): RootContext => new RoutekeyRoot(contextId), ROOT_ID);

@@ -40,6 +40,19 @@ export interface PluginOptions {
   clusters?: ClusterResolver;
   /** Called for every guest log line at or above the log level (besides being recorded). */
   onLog?: (entry: LogEntry) => void;
+  /** Plugin-wide property answers for every context (e.g. 'node.id', 'xds.cluster_name'),
+   *  keyed by dotted path. Stream properties given to createStream take precedence. */
+  properties?: Record<string, string | number | Uint8Array>;
+  /** Record every host call (Plugin.hostCalls); default true. Bounded per VM. */
+  recordHostCalls?: boolean;
+}
+
+/** Thrown by startPlugin when Envoy would refuse the module itself (no ABI export, a missing
+ *  import, no malloc, a trap during _initialize/_start). The message is Envoy's reason. */
+export interface ModuleRejected extends Error {
+  readonly name: 'ModuleRejectedError';
+  /** The VM that refused it ('canary' or 'worker-<n>'). */
+  readonly vm: string;
 }
 
 /** Thrown by Plugin.start / reconfigure when the canary refuses the configuration. */
@@ -70,6 +83,18 @@ export interface HeadersOutcome {
   /** True when a request-header change would make Envoy re-pick the route (ABI <= 0.2.1). */
   routeCacheCleared: boolean;
   localReply?: LocalReply;
+  /** The guest called proxy_close_stream: Envoy resets the stream. */
+  streamReset?: boolean;
+}
+
+/** What a body callback left behind. */
+export interface BodyOutcome {
+  /** continue: 0 returned; stop: 1..3 returned (or a local reply); failed / skipped as for headers. */
+  action: 'continue' | 'stop' | 'failed' | 'skipped';
+  status?: number;
+  /** The body buffer as the filter left it (what Envoy passes on for this callback). */
+  body?: Uint8Array;
+  localReply?: LocalReply;
 }
 
 export interface Stream {
@@ -78,9 +103,9 @@ export interface Stream {
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome;
   /** Resolves when a stopped request is resumed (proxy_continue_stream / a local reply). */
   whenRequestResumed(): Promise<HeadersOutcome>;
-  onRequestBody(chunk: Uint8Array, endOfStream: boolean): { action: 'continue' | 'stop' | 'failed' | 'skipped' };
+  onRequestBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome;
   onResponseHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome;
-  onResponseBody(chunk: Uint8Array, endOfStream: boolean): { action: 'continue' | 'stop' | 'failed' | 'skipped' };
+  onResponseBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome;
   /** on_log, on_done, on_delete (Envoy's order). */
   complete(): void;
   /** The trap message when this stream's VM failed during one of its callbacks. */
@@ -111,4 +136,50 @@ export interface Plugin {
   /** Worker VMs that trapped, with the message. */
   failures(): Array<{ vm: string; message: string }>;
   close(): Promise<void>;
+
+  // --- observers for tests (host/plugin.ts) ---------------------------------------------------
+  /** Every host call made by the guest (oldest first; bounded), optionally for one VM. */
+  hostCalls(vm?: string): HostCallRecord[];
+  /** Strict-mode findings: calls Envoy tolerates but that point at a guest bug. */
+  violations(): Violation[];
+  /** Fires every armed tick now, whatever the elapsed time; returns how many fired. */
+  fireTicks(): number;
+  /** Resolves when no callout is in flight and every queued on_queue_ready has run. */
+  settle(): Promise<void>;
+  /** Names of the current worker VMs ('worker-1', …; a reloaded VM gets a new name). */
+  workerNames(): string[];
+}
+
+export interface HostCallRecord {
+  /** 'canary' or 'worker-<n>'. */
+  vm: string;
+  /** 'proxy_get_header_map_value', 'wasi_snapshot_preview1.fd_write', … */
+  name: string;
+  /** WasmResult (0 Ok, 1 NotFound, 2 BadArgument, …) or WASI errno; undefined for void calls. */
+  result: number | undefined;
+  /** The context the call acted for (after proxy_set_effective_context); 0 = the VM itself. */
+  contextId: number;
+  /** The guest callback that was running ('proxy_on_request_headers', '_initialize', 'malloc'). */
+  callback: string | undefined;
+}
+
+export type ViolationKind =
+  /** get_buffer_bytes past the end of the buffer (Envoy clamps silently). */
+  | 'read-past-end'
+  /** A header map / buffer / stream call outside the callback where it is available. */
+  | 'wrong-phase'
+  /** A guest pointer/size outside linear memory (InvalidMemoryAccess). */
+  | 'invalid-memory'
+  /** A host call Envoy forbids during _initialize/_start or inside malloc (traps). */
+  | 'restricted'
+  /** An out-of-range enum, malformed pairs, an unusable callout request, an unknown status. */
+  | 'bad-argument';
+
+export interface Violation {
+  vm: string;
+  kind: ViolationKind;
+  /** The host function (or 'proxy_on_request_headers' for a bad return value). */
+  call: string;
+  message: string;
+  callback: string | undefined;
 }

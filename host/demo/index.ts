@@ -1,0 +1,134 @@
+// `npm start`: the filter built from source, two demo upstreams and the local runner configured
+// by envoy/envoy.yaml with the envoy/local.yaml overlay — Envoy's setup without Envoy.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LogLevelName } from '../api.ts';
+import { loadBootstrap } from '../runner/bootstrap.ts';
+import { startRunner, type Runner, type StartPlugin } from '../runner/index.ts';
+import { startUpstream, type Upstream } from './upstream.mjs';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { startUpstream };
+export type { Upstream };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::']);
+
+/** Newest modification time of the files under a directory (0 when it does not exist). */
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when build/routekey.wasm is missing or older than its sources. */
+export function wasmIsStale(root = REPO_ROOT): boolean {
+  const wasm = join(root, 'build', 'routekey.wasm');
+  if (!existsSync(wasm)) return true;
+  const sources = Math.max(newestMtime(join(root, 'assembly')), newestMtime(join(root, 'asconfig.json')));
+  return statSync(wasm).mtimeMs < sources;
+}
+
+/** Runs `npm run build` in the repository, output passed through. */
+export function buildWasm(root = REPO_ROOT): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`npm run build failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+export interface DemoOptions {
+  config?: string;
+  overlay?: string;
+  workers?: number;
+  logLevel?: LogLevelName;
+  startPlugin?: StartPlugin;
+  /** Everything the demo has to say (warnings, plugin logs, access log). */
+  print?: (line: string) => void;
+}
+
+export interface Demo {
+  runner: Runner;
+  upstreams: Upstream[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one demo upstream per cluster whose (overlaid) endpoint is on this machine, named after
+ * the cluster, then the runner.
+ */
+export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
+  const print = opts.print ?? ((l: string) => console.log(l));
+  const config = opts.config ?? join(REPO_ROOT, 'envoy', 'envoy.yaml');
+  const overlay = opts.overlay ?? join(REPO_ROOT, 'envoy', 'local.yaml');
+  if (!existsSync(config)) throw new Error(`${config}: not found (the demo needs the Envoy bootstrap)`);
+  const bootstrap = loadBootstrap(config, existsSync(overlay) ? overlay : undefined, { overlayDir: REPO_ROOT });
+  if (!existsSync(overlay)) print(`note: ${overlay} not found; using the bootstrap's addresses as they are`);
+  for (const w of bootstrap.warnings) print(`warning: ${w}`);
+
+  const upstreams: Upstream[] = [];
+  try {
+    for (const c of bootstrap.clusters.values()) {
+      for (const e of c.endpoints) {
+        if (!LOOPBACK.has(e.address)) {
+          throw new Error(`cluster ${c.name}: endpoint ${e.address}:${e.port} is not on this machine; map it in the overlay (clusters.${c.name})`);
+        }
+        const host = e.address === 'localhost' ? '127.0.0.1' : e.address;
+        const up = await startUpstream({ name: c.name, port: e.port, host });
+        upstreams.push(up);
+        e.port = up.port; // port 0 in the overlay: the runner forwards to the port we got
+      }
+    }
+    const runner = await startRunner({
+      bootstrap,
+      workers: opts.workers,
+      logLevel: opts.logLevel,
+      startPlugin: opts.startPlugin,
+      onPluginLog: (e, f) => print(`[${e.level}][wasm] ${f.name} ${e.vm}: ${e.message}`),
+      accessLog: print,
+      log: (l) => print(`[runner] ${l}`),
+    });
+    const close = async () => {
+      await runner.close();
+      await Promise.allSettled(upstreams.map((u) => u.close()));
+    };
+    return { runner, upstreams, close };
+  } catch (e) {
+    await Promise.allSettled(upstreams.map((u) => u.close()));
+    throw e;
+  }
+}
+
+/** What to type once the demo is up. */
+export function demoInstructions(demo: Demo): string {
+  const l = demo.runner.listeners[0]!;
+  const hostPort = l.address === '0.0.0.0' || l.address === '127.0.0.1' ? `localhost:${l.port}` : `${l.address}:${l.port}`;
+  const lines = [
+    '',
+    `routekey demo: listener ${l.url}, upstreams ${demo.upstreams.map((u) => `${u.name}=${u.address}:${u.port}`).join(', ')}`,
+    '',
+    'Try:',
+    `  curl -s -H 'environment: dev' ${hostPort}/hello    # → upstream "dev", with header dispatched: true`,
+    `  curl -s ${hostPort}/hello                          # → upstream "default"`,
+  ];
+  if (demo.runner.admin) {
+    const a = demo.runner.admin;
+    const adminHost = `localhost:${a.port}`;
+    lines.push(
+      '',
+      `Admin at ${adminHost} (like Envoy's):`,
+      `  curl -s ${adminHost}/stats/prometheus | grep routekey`,
+      `  curl -s -X POST '${adminHost}/logging?level=debug'`,
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,7 @@
+// The public host API: start a plugin, drive streams, observe what the filter did.
+export type * from './api.ts';
+export { startPlugin, ConfigRejectedError, ModuleRejectedError } from './plugin.ts';
+export { HeaderMap } from './headers.ts';
+export { encodePairs, decodePairs, MAX_PAIRS, MAX_PAIRS_BYTES } from './abi/memory.ts';
+export { WasmResult, HeaderMapType, BufferType, StreamType, MetricType } from './abi/types.ts';
+export { resetSharedState } from './shared.ts';

@@ -1,0 +1,347 @@
+// One HTTP stream through the filter, driven the way Envoy's wasm filter drives a stream context:
+//
+//   on_context_create (lazily, at the first callback) → on_request_headers → on_request_body …
+//   → on_response_headers → on_response_body … → on_log → on_done → on_delete
+//
+// Header maps have availability windows: request headers are readable/writable inside
+// on_request_headers and while the request stays paused from it; once it continues (return 0/2 or
+// proxy_continue_stream) they are gone (get/replace → BadArgument, get_pairs → empty). In on_log
+// both header maps are readable, not writable.
+
+import type {
+  BodyOutcome, FailurePolicy, HeaderList, HeadersOutcome, LocalReply, Stream,
+} from './api.ts';
+import { BufferType, GRPC_UNAVAILABLE, StreamType, WasmResult } from './abi/types.ts';
+import { HeaderMap } from './headers.ts';
+import type { PropertyBag } from './properties.ts';
+import type { RootContext, StreamContext, WasmVm } from './vm.ts';
+
+/** What host functions may do to a stream (implemented by StreamImpl). */
+export interface StreamEvents {
+  continueStream(type: StreamType.Request | StreamType.Response): WasmResult;
+  closeStream(type: StreamType.Request | StreamType.Response): WasmResult;
+  sendLocalReply(reply: LocalReply): void;
+  vmFailed(message: string): void;
+}
+
+/** The per-stream data host functions read and write. */
+export class StreamState {
+  requestHeaders?: HeaderMap;
+  responseHeaders?: HeaderMap;
+  /** Mutable (and readable) window of each header map. */
+  requestWindow = false;
+  responseWindow = false;
+  /** Inside on_log: header maps read-only. */
+  accessLog = false;
+  requestBody: Uint8Array = new Uint8Array(0);
+  responseBody: Uint8Array = new Uint8Array(0);
+  /** Which body buffer (0 request, 1 response) is readable now. */
+  bodyWindow: BufferType | undefined;
+  readonly written = new Map<string, Uint8Array>();
+  routeCacheCleared = false;
+  localReply?: LocalReply;
+  streamReset = false;
+
+  constructor(
+    readonly properties: PropertyBag,
+    readonly events: StreamEvents,
+  ) {}
+}
+
+/** The reply Envoy sends when the wasm VM failed (fail-closed). */
+export function failStreamReply(): LocalReply {
+  return { status: 503, details: 'wasm_fail_stream', body: new Uint8Array(0), headers: [], grpcStatus: GRPC_UNAVAILABLE };
+}
+
+type Mode = 'active' | 'failClosed' | 'skipped';
+
+function headersAction(status: number): 'continue' | 'stop' {
+  return status === 0 || status === 2 ? 'continue' : 'stop';
+}
+
+export class StreamImpl implements Stream {
+  readonly contextId: number;
+  failure?: string;
+  private readonly state: StreamState;
+  private readonly ctx?: StreamContext;
+  private mode: Mode;
+  private created = false;
+  private completed = false;
+  /** Which of this stream's callbacks is running (to tell own-callback calls from later ones). */
+  private running: 'request_headers' | 'response_headers' | 'request_body' | 'response_body' | 'other' | undefined;
+  private requestPaused = false;
+  private responsePaused = false;
+  private requestStatus?: number;
+  private lastRequest?: HeadersOutcome;
+  private waiters: Array<(o: HeadersOutcome) => void> = [];
+  private bufferRequestBody = false;
+  private bufferResponseBody = false;
+
+  constructor(
+    private readonly vm: WasmVm,
+    root: RootContext,
+    private readonly policy: FailurePolicy,
+    properties: PropertyBag,
+  ) {
+    this.state = new StreamState(properties, {
+      continueStream: (t) => this.continueStream(t),
+      closeStream: (t) => this.closeStream(t),
+      sendLocalReply: (r) => this.sendLocalReply(r),
+      vmFailed: (m) => this.vmFailed(m),
+    });
+    if (vm.failed || vm.closed) {
+      this.mode = policy === 'fail_open' ? 'skipped' : 'failClosed';
+      this.contextId = 0;
+    } else {
+      this.mode = 'active';
+      this.ctx = vm.newStreamContext(root, this.state);
+      this.contextId = this.ctx.id;
+    }
+  }
+
+  // --- driving --------------------------------------------------------------------------------
+
+  onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
+    if (this.state.requestHeaders) throw new Error('onRequestHeaders called twice on one stream');
+    const map = HeaderMap.fromReceived(headers);
+    this.state.requestHeaders = map;
+    const early = this.inactive('request');
+    if (early) return (this.lastRequest = early);
+    this.state.requestWindow = true;
+    const status = this.run('request_headers', 'proxy_on_request_headers', [map.size, endOfStream ? 1 : 0]);
+    if (status === 'failed') return (this.lastRequest = this.failedOutcome('request'));
+    this.requestStatus = status;
+    const outcome = this.afterHeaders('request', status);
+    this.lastRequest = outcome;
+    return outcome;
+  }
+
+  whenRequestResumed(): Promise<HeadersOutcome> {
+    if (this.requestPaused) return new Promise((resolve) => this.waiters.push(resolve));
+    return Promise.resolve(this.lastRequest ?? this.outcome('request', 'continue'));
+  }
+
+  onRequestBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
+    return this.body('request', chunk, endOfStream);
+  }
+
+  onResponseHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
+    const map = HeaderMap.fromReceived(headers);
+    this.state.responseHeaders = map;
+    this.state.requestWindow = false;
+    const early = this.inactive('response');
+    if (early) return early;
+    this.state.responseWindow = true;
+    const status = this.run('response_headers', 'proxy_on_response_headers', [map.size, endOfStream ? 1 : 0]);
+    if (status === 'failed') return this.failedOutcome('response');
+    return this.afterHeaders('response', status);
+  }
+
+  onResponseBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
+    return this.body('response', chunk, endOfStream);
+  }
+
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    const ctx = this.ctx;
+    if (!ctx) return;
+    if (this.created && !this.vm.failed) {
+      const s = this.state;
+      s.requestWindow = s.responseWindow = false;
+      s.bodyWindow = undefined;
+      s.accessLog = true;
+      try {
+        this.vm.call(ctx, 'proxy_on_log', [ctx.id]);
+      } finally {
+        s.accessLog = false;
+      }
+      this.captureFailure();
+      this.vm.call(ctx, 'proxy_on_done', [ctx.id]);
+      this.vm.call(ctx, 'proxy_on_delete', [ctx.id]);
+      this.captureFailure();
+    }
+    this.vm.removeContext(ctx.id);
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  /** Outcome when the filter does not run: skipped (fail-open) or 503 (fail-closed). */
+  private inactive(which: 'request' | 'response'): HeadersOutcome | undefined {
+    if (this.mode === 'active' && this.vm.failed) {
+      this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    }
+    if (this.mode === 'skipped') return this.outcome(which, 'skipped');
+    if (this.mode === 'failClosed') {
+      this.state.localReply = failStreamReply();
+      return this.outcome(which, 'failed');
+    }
+    return undefined;
+  }
+
+  private ensureCreated(): boolean {
+    if (this.created) return true;
+    this.created = true;
+    const ctx = this.ctx!;
+    this.vm.call(ctx, 'proxy_on_context_create', [ctx.id, ctx.root.id]);
+    return !this.captureFailure();
+  }
+
+  /** Runs one of this stream's callbacks; 'failed' when the VM trapped. */
+  private run(which: NonNullable<StreamImpl['running']>, fn: string, args: number[]): number | 'failed' {
+    if (!this.ensureCreated()) return 'failed';
+    const ctx = this.ctx!;
+    this.running = which;
+    let status: number | undefined;
+    try {
+      status = this.vm.call(ctx, fn, [ctx.id, ...args]);
+    } finally {
+      this.running = undefined;
+    }
+    if (this.captureFailure()) return 'failed';
+    return status ?? 0;
+  }
+
+  /** Records a trap that happened during this stream's callback; true if the VM is failed. */
+  private captureFailure(): boolean {
+    if (!this.vm.failed) return false;
+    this.failure ??= this.vm.failed;
+    this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    return true;
+  }
+
+  private failedOutcome(which: 'request' | 'response'): HeadersOutcome {
+    this.state.requestWindow = this.state.responseWindow = false;
+    if (this.policy !== 'fail_open') this.state.localReply = failStreamReply();
+    return this.outcome(which, 'failed');
+  }
+
+  private afterHeaders(which: 'request' | 'response', status: number): HeadersOutcome {
+    if (status > 4) {
+      this.vm.violation('bad-argument', `proxy_on_${which}_headers`, `unknown FilterHeadersStatus ${status}`);
+    }
+    const s = this.state;
+    if (s.localReply || s.streamReset) {
+      s.requestWindow = s.responseWindow = false;
+      return this.outcome(which, s.localReply ? 'localReply' : 'stop', status);
+    }
+    const action = headersAction(status);
+    if (which === 'request') {
+      this.requestPaused = action === 'stop';
+      s.requestWindow = this.requestPaused;
+    } else {
+      this.responsePaused = action === 'stop';
+      s.responseWindow = this.responsePaused;
+    }
+    return this.outcome(which, action, status);
+  }
+
+  private outcome(which: 'request' | 'response', action: HeadersOutcome['action'], status?: number): HeadersOutcome {
+    const s = this.state;
+    const map = which === 'request' ? s.requestHeaders : s.responseHeaders;
+    const o: HeadersOutcome = { action, headers: map?.toList() ?? [], routeCacheCleared: s.routeCacheCleared };
+    if (status !== undefined) o.status = status;
+    if (s.localReply) o.localReply = s.localReply;
+    if (s.streamReset) o.streamReset = true;
+    return o;
+  }
+
+  private body(which: 'request' | 'response', chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
+    if (this.mode === 'active' && this.vm.failed) this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    if (this.mode === 'skipped') return { action: 'skipped', body: chunk };
+    if (this.mode === 'failClosed') return { action: 'failed', localReply: failStreamReply() };
+    const s = this.state;
+    const isRequest = which === 'request';
+    const previous = isRequest ? (this.bufferRequestBody ? s.requestBody : undefined) : (this.bufferResponseBody ? s.responseBody : undefined);
+    const buffered = previous ? Buffer.concat([previous, chunk]) : chunk;
+    if (isRequest) s.requestBody = new Uint8Array(buffered);
+    else s.responseBody = new Uint8Array(buffered);
+    s.bodyWindow = isRequest ? BufferType.HttpRequestBody : BufferType.HttpResponseBody;
+    const hadReply = s.localReply !== undefined;
+    let status: number | 'failed';
+    try {
+      status = this.run(isRequest ? 'request_body' : 'response_body',
+        isRequest ? 'proxy_on_request_body' : 'proxy_on_response_body', [buffered.length, endOfStream ? 1 : 0]);
+    } finally {
+      s.bodyWindow = undefined;
+    }
+    if (status === 'failed') {
+      return this.policy === 'fail_open' ? { action: 'failed' } : { action: 'failed', localReply: failStreamReply() };
+    }
+    const body = isRequest ? s.requestBody : s.responseBody;
+    // 1 StopIterationAndBuffer and 2 StopIterationAndWatermark keep buffering; 0 and 3 do not.
+    const keep = status === 1 || status === 2;
+    if (isRequest) this.bufferRequestBody = keep;
+    else this.bufferResponseBody = keep;
+    if (!hadReply && s.localReply) return { action: 'stop', status, body, localReply: s.localReply };
+    return { action: status === 0 ? 'continue' : 'stop', status, body };
+  }
+
+  // --- host-function events -------------------------------------------------------------------
+
+  private continueStream(type: StreamType.Request | StreamType.Response): WasmResult {
+    const isRequest = type === StreamType.Request;
+    const name = isRequest ? 'request' : 'response';
+    if (this.running === `${name}_headers`) {
+      this.vm.violation('wrong-phase', 'proxy_continue_stream',
+        `proxy_continue_stream(${name}) inside proxy_on_${name}_headers: return Continue instead`);
+      return WasmResult.Ok;
+    }
+    if (!(isRequest ? this.requestPaused : this.responsePaused)) {
+      this.vm.violation('wrong-phase', 'proxy_continue_stream', `proxy_continue_stream(${name}) while the ${name} is not paused`);
+      return WasmResult.Ok;
+    }
+    this.vm.deferAfterCall(() => (isRequest ? this.resumeRequest() : this.resumeResponse()));
+    return WasmResult.Ok;
+  }
+
+  private resumeRequest(): void {
+    if (!this.requestPaused) return;
+    this.requestPaused = false;
+    this.state.requestWindow = false;
+    this.settleRequest(this.outcome('request', 'continue', this.requestStatus));
+  }
+
+  private resumeResponse(): void {
+    this.responsePaused = false;
+    this.state.responseWindow = false;
+  }
+
+  private settleRequest(outcome: HeadersOutcome): void {
+    this.requestPaused = false;
+    this.lastRequest = outcome;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w(outcome);
+  }
+
+  private closeStream(type: StreamType.Request | StreamType.Response): WasmResult {
+    void type;
+    this.state.streamReset = true;
+    this.vm.deferAfterCall(() => {
+      this.state.requestWindow = this.state.responseWindow = false;
+      this.responsePaused = false;
+      if (this.requestPaused) this.settleRequest(this.outcome('request', 'stop', this.requestStatus));
+    });
+    return WasmResult.Ok;
+  }
+
+  private sendLocalReply(reply: LocalReply): void {
+    this.state.localReply = reply;
+    // Envoy treats the current callback as stopped and sends the reply after the VM call.
+    this.vm.deferAfterCall(() => {
+      this.state.requestWindow = this.state.responseWindow = false;
+      this.responsePaused = false;
+      if (this.requestPaused) this.settleRequest(this.outcome('request', 'localReply', this.requestStatus));
+    });
+  }
+
+  private vmFailed(message: string): void {
+    if (!this.requestPaused) return;
+    this.failure ??= message;
+    this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    this.state.requestWindow = false;
+    if (this.policy !== 'fail_open') this.state.localReply = failStreamReply();
+    this.settleRequest(this.outcome('request', 'failed', this.requestStatus));
+  }
+}

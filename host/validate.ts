@@ -1,0 +1,228 @@
+// `routekey validate FILE...`: checks filter configurations with the filter's own parser.
+//
+// Each FILE may be:
+//   - a configuration (JSON, or YAML converted to JSON),
+//   - an Envoy bootstrap (YAML or JSON): every envoy.filters.http.wasm filter's configuration,
+//   - Kubernetes YAML: every Istio WasmPlugin's spec.pluginConfig (other kinds are skipped).
+// Every configuration found is loaded into build/routekey.wasm through the host library, exactly
+// as Envoy's canary VM would; a refusal prints the filter's own log line (which names the field).
+//
+//   FILE: ok                                  all configurations in FILE accepted
+//   FILE: <where>: <the filter's error line>  one line per problem (stderr); exit code 1
+
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { LogEntry, Plugin, PluginOptions } from './api.ts';
+
+/** The root id the module registers (assembly/index.ts); Envoy root_id / Istio pluginName. */
+export const ROOT_ID = 'routekey';
+/** build/routekey.wasm of this checkout, wherever the command runs from. */
+export const DEFAULT_WASM = fileURLToPath(new URL('../build/routekey.wasm', import.meta.url));
+
+const WASM_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
+
+/** One configuration found in a file. */
+export interface FoundConfiguration {
+  /** Where it sits in the file ('' when the file is the configuration itself). */
+  where: string;
+  /** The bytes the filter receives in proxy_on_configure. */
+  configuration: string;
+  /** Problems found around the configuration (e.g. a root id the module does not register). */
+  problems: string[];
+}
+
+/** Thrown when a file cannot be read as any of the accepted shapes. */
+export class UnreadableFileError extends Error {}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Finds the filter configurations in a file's text. Pure: no filter is run. */
+export function findConfigurations(fileName: string, text: string): FoundConfiguration[] {
+  const trimmed = text.trimStart();
+  if (fileName.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      // Let the filter's parser report the JSON error with its line and column.
+      return [{ where: '', configuration: text, problems: [] }];
+    }
+    const found = fromDocument(doc, '');
+    // A plain configuration goes in byte for byte, so duplicate keys and number spelling
+    // ("1.50") reach the parser exactly as written.
+    return found ?? [{ where: '', configuration: text, problems: [] }];
+  }
+
+  const docs = parseAllDocuments(text, { uniqueKeys: true });
+  if (!Array.isArray(docs)) return []; // an empty stream
+  const out: FoundConfiguration[] = [];
+  docs.forEach((doc, i) => {
+    const where = docs.length > 1 ? `document ${i + 1}` : '';
+    if (doc.errors.length > 0) {
+      throw new UnreadableFileError(`${where ? where + ': ' : ''}invalid YAML: ${doc.errors[0].message}`);
+    }
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (value === null || value === undefined) return; // an empty document (e.g. after a trailing ---)
+    const found = fromDocument(value, where);
+    if (found) out.push(...found);
+    else out.push({ where, configuration: JSON.stringify(value), problems: [] });
+  });
+  return out;
+}
+
+/**
+ * An Envoy bootstrap or a Kubernetes object yields its routekey configurations (possibly none);
+ * anything else yields undefined (the document is itself a configuration).
+ */
+function fromDocument(doc: unknown, where: string): FoundConfiguration[] | undefined {
+  if (!isObject(doc)) return undefined;
+  const at = (path: string) => (where ? `${where}: ${path}` : path);
+  if (typeof doc.apiVersion === 'string' && typeof doc.kind === 'string') {
+    if (doc.kind !== 'WasmPlugin' || !doc.apiVersion.startsWith('extensions.istio.io/')) return [];
+    return [fromWasmPlugin(doc, at)];
+  }
+  if ('static_resources' in doc || 'dynamic_resources' in doc || 'admin' in doc) {
+    const out: FoundConfiguration[] = [];
+    walk(doc, '', (node, path) => {
+      if (node['@type'] === WASM_FILTER_TYPE) out.push(fromWasmFilter(node, path, at));
+    });
+    return out;
+  }
+  return undefined;
+}
+
+function fromWasmPlugin(doc: JsonObject, at: (path: string) => string): FoundConfiguration {
+  const spec = isObject(doc.spec) ? doc.spec : {};
+  const name = isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : '?';
+  const label = (path: string) => at(`WasmPlugin ${name} ${path}`);
+  const problems: string[] = [];
+  if (spec.pluginName !== ROOT_ID) {
+    problems.push(`${label('spec.pluginName')}: expected "${ROOT_ID}" (the module's root id), got ${JSON.stringify(spec.pluginName ?? null)}`);
+  }
+  // Istio serialises the pluginConfig Struct to JSON and hands it over in a StringValue.
+  const configuration = spec.pluginConfig === undefined ? '' : JSON.stringify(spec.pluginConfig);
+  return { where: label('spec.pluginConfig'), configuration, problems };
+}
+
+function fromWasmFilter(node: JsonObject, path: string, at: (path: string) => string): FoundConfiguration {
+  const config = isObject(node.config) ? node.config : {};
+  const problems: string[] = [];
+  if (config.root_id !== ROOT_ID) {
+    problems.push(`${at(`${path}.config.root_id`)}: expected "${ROOT_ID}" (the module's root id), got ${JSON.stringify(config.root_id ?? null)}`);
+  }
+  const where = at(`${path}.config.configuration`);
+  const any = config.configuration;
+  if (any === undefined) return { where, configuration: '', problems };
+  if (!isObject(any)) {
+    return { where, configuration: '', problems: [...problems, `${where}: expected a google.protobuf.Any`] };
+  }
+  // Envoy: a StringValue/BytesValue arrives unwrapped, a Struct as its JSON text.
+  switch (any['@type']) {
+    case 'type.googleapis.com/google.protobuf.StringValue':
+      return { where, configuration: typeof any.value === 'string' ? any.value : '', problems };
+    case 'type.googleapis.com/google.protobuf.BytesValue':
+      return { where, configuration: Buffer.from(String(any.value ?? ''), 'base64').toString('utf8'), problems };
+    case 'type.googleapis.com/google.protobuf.Struct':
+      return { where, configuration: JSON.stringify(any.value ?? {}), problems };
+    default:
+      return {
+        where,
+        configuration: '',
+        problems: [...problems, `${where}: expected @type google.protobuf.StringValue, BytesValue or Struct, got ${JSON.stringify(any['@type'] ?? null)}`],
+      };
+  }
+}
+
+/** Visits every object in a JSON tree with its dotted/indexed path. */
+function walk(node: Json, path: string, visit: (node: JsonObject, path: string) => void): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => walk(item, `${path}[${i}]`, visit));
+  } else if (isObject(node)) {
+    visit(node, path);
+    for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key, visit);
+  }
+}
+
+type StartPlugin = (options: PluginOptions) => Promise<Plugin>;
+
+/**
+ * Loads one configuration into the module (canary only) and returns the filter's refusal lines;
+ * an empty list means accepted.
+ */
+export async function checkConfiguration(configuration: string, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
+  const { startPlugin } = (await import('./plugin.ts')) as { startPlugin: StartPlugin };
+  let plugin: Plugin | undefined;
+  try {
+    plugin = await startPlugin({ wasm, rootId: ROOT_ID, configuration, workers: 0 });
+    return [];
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConfigRejectedError') {
+      const logs: LogEntry[] = (err as Error & { logs?: LogEntry[] }).logs ?? [];
+      const lines = logs.filter((l) => l.level === 'critical' || l.level === 'error').map((l) => l.message);
+      return lines.length > 0 ? lines : ['configuration refused (the filter logged no reason)'];
+    }
+    return [`the filter failed to start: ${err instanceof Error ? err.message : String(err)}`];
+  } finally {
+    await plugin?.close();
+  }
+}
+
+const USAGE = `usage: routekey validate [--wasm FILE] FILE...
+  Checks routekey configurations with the filter's own parser (build/routekey.wasm).
+  FILE: a configuration (.json or YAML), an Envoy bootstrap, or Kubernetes YAML with WasmPlugins.
+  Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem; exit code 1 on any problem.`;
+
+/** The `validate` command. Returns the exit code: 0 all valid, 1 a problem, 2 usage. */
+export async function runValidate(args: string[]): Promise<number> {
+  let wasm = DEFAULT_WASM;
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-h' || arg === '--help') {
+      console.log(USAGE);
+      return 0;
+    } else if (arg === '--wasm') {
+      wasm = args[++i] ?? '';
+    } else if (arg.startsWith('--wasm=')) {
+      wasm = arg.slice('--wasm='.length);
+    } else {
+      files.push(arg);
+    }
+  }
+  if (files.length === 0 || !wasm) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (!existsSync(wasm)) {
+    console.error(`routekey validate: ${wasm} not found (run npm run build)`);
+    return 1;
+  }
+  const module = new Uint8Array(await readFile(wasm));
+
+  let failed = false;
+  for (const file of files) {
+    const problems: string[] = [];
+    try {
+      const found = findConfigurations(file, await readFile(file, 'utf8'));
+      if (found.length === 0) problems.push('no routekey configuration found (expected a configuration, an Envoy bootstrap with envoy.filters.http.wasm, or an Istio WasmPlugin)');
+      for (const { where, configuration, problems: around } of found) {
+        problems.push(...around);
+        for (const line of await checkConfiguration(configuration, module)) problems.push(where ? `${where}: ${line}` : line);
+      }
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+    if (problems.length === 0) {
+      console.log(`${file}: ok`);
+    } else {
+      failed = true;
+      for (const p of problems) console.error(`${file}: ${p}`);
+    }
+  }
+  return failed ? 1 : 0;
+}

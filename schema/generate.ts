@@ -1,0 +1,220 @@
+// Writes schema/routekey.schema.json (JSON Schema draft-07) from the rules of docs/config-spec.md,
+// mirroring the filter's parser (assembly/config/*.ts) as far as a JSON Schema can:
+//   node --import tsx schema/generate.ts          (tests/deploy/schema.test.ts checks it is fresh)
+// The regexes are built here from named parts so each rule can be read and checked.
+
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** "host" → "[hH][oO][sS][tT]": the parser lower-cases names (JSON Schema has no /i). */
+const anyCase = (s: string) => [...s].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
+
+// ---- header names (assembly/config/headers.ts) ----
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"; // RFC 7230 tchar
+const PSEUDO_READ = `:(?:${anyCase('authority')}|${anyCase('path')}|${anyCase('method')})`;
+const HOST_NAME = `(?:${anyCase('host')}|:${anyCase('authority')})`;
+
+// ---- destinations (assembly/config/destination.ts) ----
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])'; // no leading zeros
+const IPV4 = `(?:${OCTET}\\.){3}${OCTET}`;
+const HEX = '[0-9A-Fa-f]{1,4}';
+/** a groups, then (b ≥ 0) more; the joined text of n groups is "h:h:…". */
+const groups = (n: number) => (n === 0 ? '' : `${HEX}(?::${HEX}){${n - 1}}`);
+const upTo = (n: number) => (n === 0 ? '' : `(?:${HEX}(?::${HEX}){0,${n - 1}})?`);
+const ipv6Forms: string[] = [
+  `(?:${HEX}:){7}${HEX}`, // 8 groups
+  `(?:${HEX}:){6}${IPV4}`, // 6 groups + IPv4 (counts as 2)
+];
+for (let a = 0; a <= 7; a++) ipv6Forms.push(`${groups(a)}::${upTo(7 - a)}`); // "::" stands for ≥ 1 group
+for (let a = 0; a <= 5; a++) ipv6Forms.push(`${groups(a)}::(?:${HEX}:){0,${5 - a}}${IPV4}`);
+const IPV6 = `\\[(?:${ipv6Forms.join('|')})\\]`;
+/** DNS name: labels of 1–63 [A-Za-z0-9_-] joined by single dots, ≤ 253 chars, not all digits/dots. */
+const DNS = '(?=[A-Za-z0-9_.-]{1,253}(?![A-Za-z0-9_.-]))(?=[0-9.]*[A-Za-z_-])[A-Za-z0-9_-]{1,63}(?:\\.[A-Za-z0-9_-]{1,63})*';
+const HOST = `(?:${IPV6}|${IPV4}(?![A-Za-z0-9_.-])|${DNS})`;
+const PORT = '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?';
+const PATH = "(?:/(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?";
+const SCHEME = `${anyCase('http')}[sS]?://`;
+const DESTINATION = `^(?:${SCHEME}${HOST}${PORT}${PATH}|${HOST}${PORT})$`;
+
+const NO_BREAKS = '^[^\\r\\n\\u0000]*$';
+
+export const schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'urn:routekey:config',
+  title: 'routekey filter configuration',
+  description:
+    'The routekey proxy-wasm filter configuration (docs/config-spec.md): the native form (key, routes, default, ' +
+    'decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
+    'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
+    'route names unique across routes; a key used by two different routes; duplicate JSON object keys; lengths counted in ' +
+    'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text.',
+  oneOf: [{ $ref: '#/definitions/native' }, { $ref: '#/definitions/dispatcher' }],
+  definitions: {
+    keyHeaderName: {
+      description: 'A request header a key is read from: token characters, or :authority, :path, :method. Stored lower-cased; Host means :authority.',
+      type: 'string',
+      pattern: `^(?:${TOKEN}|${PSEUDO_READ})$`,
+    },
+    setHeaderName: {
+      description: 'A header set by the filter: token characters; Host or :authority set the authority. Other pseudo-headers cannot be changed.',
+      type: 'string',
+      pattern: `^(?:${TOKEN}|${HOST_NAME})$`,
+    },
+    otherHeaderName: {
+      description: 'A header added or removed: token characters, not Host/:authority (the authority can only be set).',
+      type: 'string',
+      pattern: `^(?!${anyCase('host')}$)${TOKEN}$`,
+    },
+    responseHeaderName: {
+      description: 'A response header name: token characters.',
+      type: 'string',
+      pattern: `^${TOKEN}$`,
+    },
+    keySource: {
+      description: 'Where the routing key is read from: one field naming the kind. Only "header" today.',
+      type: 'object',
+      properties: { header: { $ref: '#/definitions/keyHeaderName' } },
+      required: ['header'],
+      additionalProperties: false,
+    },
+    key: {
+      description: 'A header name, or 1 to 8 key sources tried in order (the first present one wins).',
+      oneOf: [
+        { $ref: '#/definitions/keyHeaderName' },
+        { type: 'array', minItems: 1, maxItems: 8, items: { $ref: '#/definitions/keySource' } },
+      ],
+    },
+    keyValue: {
+      description: 'A routing key: non-empty, at most 4096 UTF-8 bytes, no CR, LF or NUL.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+      pattern: NO_BREAKS,
+    },
+    destination: {
+      description:
+        'host, host:port or http(s)://host[:port][/path]; host is a DNS name, an IPv4 address or [IPv6]; port 1-65535. ' +
+        'The scheme is dropped, host[:port] becomes :authority, a non-root path is put in front of :path. ' +
+        'No query string, fragment or user-info.',
+      type: 'string',
+      pattern: DESTINATION,
+    },
+    headerValue: {
+      description: 'At most 8192 UTF-8 bytes, no CR, LF or NUL.',
+      type: 'string',
+      maxLength: 8192,
+      pattern: NO_BREAKS,
+    },
+    requestHeaders: {
+      description: 'Applied after the destination\'s :authority: every set, then every add, then every remove, each in document order.',
+      type: 'object',
+      properties: {
+        set: {
+          type: 'object',
+          propertyNames: { $ref: '#/definitions/setHeaderName' },
+          additionalProperties: { $ref: '#/definitions/headerValue' },
+        },
+        add: {
+          type: 'object',
+          propertyNames: { $ref: '#/definitions/otherHeaderName' },
+          additionalProperties: { $ref: '#/definitions/headerValue' },
+        },
+        remove: { type: 'array', items: { $ref: '#/definitions/otherHeaderName' } },
+      },
+      additionalProperties: false,
+    },
+    routeName: {
+      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default" or "none" (they name the fallback decisions). Unique across routes.',
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      not: { enum: ['default', 'none'] },
+    },
+    route: {
+      type: 'object',
+      properties: {
+        name: { $ref: '#/definitions/routeName' },
+        keys: { type: 'array', minItems: 1, uniqueItems: true, items: { $ref: '#/definitions/keyValue' } },
+        destination: { $ref: '#/definitions/destination' },
+        requestHeaders: { $ref: '#/definitions/requestHeaders' },
+      },
+      required: ['name', 'keys'],
+      anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
+      additionalProperties: false,
+    },
+    default: {
+      description: 'Applies to a request whose key is missing or matches no route.',
+      type: 'object',
+      properties: {
+        destination: { $ref: '#/definitions/destination' },
+        requestHeaders: { $ref: '#/definitions/requestHeaders' },
+      },
+      anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
+      additionalProperties: false,
+    },
+    native: {
+      title: 'Native form',
+      type: 'object',
+      properties: {
+        key: { $ref: '#/definitions/key' },
+        routes: {
+          description: 'At most 100000 routes; names unique, each key in one route only (not expressible here).',
+          type: 'array',
+          maxItems: 100000,
+          items: { $ref: '#/definitions/route' },
+        },
+        default: { $ref: '#/definitions/default' },
+        decisionHeader: { $ref: '#/definitions/responseHeaderName' },
+      },
+      required: ['key'],
+      additionalProperties: false,
+      anyOf: [{ required: ['default'] }, { required: ['routes'], properties: { routes: { type: 'array', minItems: 1 } } }],
+    },
+    patchEntry: {
+      type: 'object',
+      properties: {
+        key: { $ref: '#/definitions/setHeaderName' },
+        val: {
+          description: 'A scalar; a non-string value is used as its JSON text as written (true → "true", 1.50 → "1.50").',
+          oneOf: [{ $ref: '#/definitions/headerValue' }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }],
+        },
+      },
+      required: ['key', 'val'],
+      additionalProperties: false,
+    },
+    rewrite: {
+      type: 'object',
+      properties: {
+        patch: { type: 'array', items: { $ref: '#/definitions/patchEntry' } },
+        destination: { $ref: '#/definitions/destination' },
+      },
+      additionalProperties: false,
+    },
+    dispatcher: {
+      title: 'Original dispatcher form',
+      type: 'object',
+      properties: {
+        key: { $ref: '#/definitions/keyHeaderName' },
+        destination: { $ref: '#/definitions/destination' },
+        rewrites: {
+          description: 'Routing key value → rewrite. Each value becomes a route named after it, with keys [value].',
+          type: 'object',
+          maxProperties: 100000,
+          propertyNames: { $ref: '#/definitions/keyValue' },
+          additionalProperties: { $ref: '#/definitions/rewrite' },
+        },
+      },
+      required: ['key', 'rewrites'],
+      additionalProperties: false,
+      anyOf: [{ required: ['destination'] }, { properties: { rewrites: { type: 'object', minProperties: 1 } } }],
+    },
+  },
+};
+
+export const SCHEMA_PATH = fileURLToPath(new URL('./routekey.schema.json', import.meta.url));
+export const render = () => JSON.stringify(schema, null, 2) + '\n';
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  writeFileSync(SCHEMA_PATH, render());
+  console.log(`wrote ${SCHEMA_PATH}`);
+}

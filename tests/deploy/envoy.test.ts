@@ -1,0 +1,178 @@
+// envoy/: the bootstrap, the local overlay and docker-compose agree with each other and with the
+// filter configuration they carry. Static checks: nothing is started here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyOverlay } from '../../envoy/overlay.ts';
+import {
+  ROOT, readText, readYaml, envoyWasmFilter, pickVirtualHost, destinationAuthority, destinations, type Any,
+} from './deploy-helpers.ts';
+
+const bootstrap = readYaml('envoy/envoy.yaml');
+const overlay = readYaml('envoy/local.yaml');
+const compose = readYaml('envoy/docker-compose.yaml');
+const listener = bootstrap.static_resources.listeners[0];
+const hcm = listener.filter_chains[0].filters[0].typed_config;
+const vhosts: Any[] = hcm.route_config.virtual_hosts;
+const clusters: Any[] = bootstrap.static_resources.clusters;
+const wasm = envoyWasmFilter(bootstrap).typed_config;
+const config = JSON.parse(wasm.config.configuration.value);
+const clusterOf = (vh: Any) => vh.routes.find((r: Any) => r.match.prefix === '/')?.route?.cluster;
+
+test('envoy.yaml: listener on 0.0.0.0:10000, admin on 0.0.0.0:9901', () => {
+  assert.equal(bootstrap.static_resources.listeners.length, 1);
+  assert.deepEqual(listener.address.socket_address, { address: '0.0.0.0', port_value: 10000 });
+  assert.deepEqual(bootstrap.admin.address.socket_address, { address: '0.0.0.0', port_value: 9901 });
+  assert.equal(hcm.codec_type, 'AUTO');
+  assert.ok(hcm.stat_prefix);
+});
+
+test('envoy.yaml: the wasm filter runs routekey, fails closed, and the router comes last', () => {
+  const names = hcm.http_filters.map((f: Any) => f.name);
+  assert.deepEqual(names, ['envoy.filters.http.wasm', 'envoy.filters.http.router']);
+  assert.equal(wasm['@type'], 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm');
+  assert.equal(wasm.config.root_id, 'routekey', 'root_id must be the root id the module registers');
+  assert.equal(wasm.config.name, 'routekey');
+  assert.equal(wasm.config.fail_open, false, 'fail closed on purpose (see the comment in envoy.yaml)');
+  assert.equal(wasm.config.vm_config.runtime, 'envoy.wasm.runtime.v8');
+  assert.equal(wasm.config.vm_config.vm_id, 'routekey');
+  assert.equal(wasm.config.vm_config.code.local.filename, '/etc/envoy/routekey.wasm');
+  assert.equal(wasm.config.configuration['@type'], 'type.googleapis.com/google.protobuf.StringValue');
+  assert.deepEqual(config, {
+    key: 'environment',
+    destination: 'http://default.demo',
+    rewrites: { dev: { patch: [{ key: 'dispatched', val: true }], destination: 'http://dev.demo' } },
+  });
+});
+
+test('envoy.yaml: virtual hosts default.demo, dev.demo and a catch-all, each to an existing cluster', () => {
+  const clusterNames = clusters.map((c) => c.name);
+  assert.deepEqual(clusterNames.sort(), ['default', 'dev']);
+  const byName = Object.fromEntries(vhosts.map((vh) => [vh.domains[0], vh]));
+  assert.deepEqual(byName['default.demo'].domains, ['default.demo', 'default.demo:*']);
+  assert.deepEqual(byName['dev.demo'].domains, ['dev.demo', 'dev.demo:*']);
+  assert.equal(clusterOf(byName['default.demo']), 'default');
+  assert.equal(clusterOf(byName['dev.demo']), 'dev');
+  assert.equal(clusterOf(byName['*']), 'default');
+  for (const vh of vhosts) {
+    for (const r of vh.routes) {
+      assert.ok(clusterNames.includes(r.route.cluster), `${vh.name}: cluster ${r.route.cluster} exists`);
+      // The router would overwrite the filter's :authority.
+      for (const k of ['host_rewrite_literal', 'auto_host_rewrite', 'host_rewrite_header', 'host_rewrite_path_regex']) {
+        assert.equal(r.route[k], undefined, `${vh.name}: no ${k}`);
+      }
+    }
+  }
+});
+
+test('envoy.yaml: every authority the configuration can produce is served by its own virtual host', () => {
+  const expected: Record<string, string> = { 'http://default.demo': 'default', 'http://dev.demo': 'dev' };
+  const found = destinations(config);
+  assert.ok(found.length >= 2);
+  for (const { where, destination } of found) {
+    const authority = destinationAuthority(destination);
+    for (const a of [authority, `${authority}:10000`]) {
+      const vh = pickVirtualHost(vhosts, a);
+      assert.ok(vh, `${where} (${a}) has a virtual host`);
+      assert.notDeepEqual(vh.domains, ['*'], `${where} (${a}) is served by its own virtual host, not the catch-all`);
+      const cluster = clusterOf(vh);
+      assert.ok(clusters.some((c) => c.name === cluster), `${where} → cluster ${cluster} exists`);
+      if (expected[destination]) assert.equal(cluster, expected[destination], `${where} → cluster`);
+    }
+  }
+  // A request the filter leaves alone (Host: localhost:10000) still has somewhere to go.
+  assert.equal(clusterOf(pickVirtualHost(vhosts, 'localhost:10000')), 'default');
+});
+
+test('envoy.yaml: clusters are STRICT_DNS to the compose services on 8080', () => {
+  for (const c of clusters) {
+    assert.equal(c.type, 'STRICT_DNS');
+    assert.equal(c.load_assignment.cluster_name, c.name);
+    const eps = c.load_assignment.endpoints.flatMap((e: Any) => e.lb_endpoints);
+    assert.equal(eps.length, 1);
+    assert.deepEqual(eps[0].endpoint.address.socket_address, { address: `upstream-${c.name}`, port_value: 8080 });
+  }
+});
+
+test('envoy.yaml: stats_tags turns routekey.routed.route.<name> into a route label', () => {
+  const tags = bootstrap.stats_config.stats_tags;
+  assert.equal(tags.length, 1);
+  assert.equal(tags[0].tag_name, 'route');
+  const re = new RegExp(tags[0].regex);
+  // Envoy: the first capture group is cut from the name, the second is the tag value.
+  const extract = (name: string) => {
+    const m = re.exec(name);
+    if (!m) return { name, value: undefined };
+    return { name: name.replace(m[1], ''), value: m[2] ?? m[1] };
+  };
+  assert.deepEqual(extract('wasmcustom.routekey.routed.route.dev'), { name: 'wasmcustom.routekey.routed', value: 'dev' });
+  assert.deepEqual(extract('wasmcustom.routekey.routed.route.pr-42_x'), { name: 'wasmcustom.routekey.routed', value: 'pr-42_x' });
+  // Other counters keep their names; nothing outside the wasmcustom. namespace is touched.
+  assert.equal(extract('wasmcustom.routekey.default').value, undefined);
+  assert.equal(extract('wasmcustom.routekey.passthrough').value, undefined);
+  assert.equal(extract('cluster.dev.upstream_rq_total').value, undefined);
+  assert.equal(extract('wasmcustom.routekey.routed.route.a.b').value, undefined, 'a dot is not part of a route name');
+  // Prometheus output drops the wasmcustom. namespace and turns dots into underscores.
+  const prom = extract('wasmcustom.routekey.routed.route.dev').name.replace(/^wasmcustom\./, '').replace(/\./g, '_');
+  assert.equal(prom, 'routekey_routed');
+  // docs/config-spec.md gives the same regex.
+  assert.ok(readText('docs/config-spec.md').includes(tags[0].regex), 'the regex matches docs/config-spec.md');
+});
+
+test('local.yaml: the overlay the local runner uses', () => {
+  assert.deepEqual(overlay, {
+    listener: { address: '127.0.0.1', port: 10000 },
+    admin: { address: '127.0.0.1', port: 9901 },
+    clusters: { default: { address: '127.0.0.1', port: 10101 }, dev: { address: '127.0.0.1', port: 10102 } },
+    wasm: { filename: 'build/routekey.wasm' },
+  });
+  for (const name of Object.keys(overlay.clusters)) assert.ok(clusters.some((c) => c.name === name), `cluster ${name} exists`);
+});
+
+test('overlay.ts: applying local.yaml gives a bootstrap for a local envoy binary', () => {
+  const local = applyOverlay(bootstrap, overlay, ROOT);
+  assert.deepEqual(local.static_resources.listeners[0].address.socket_address, { address: '127.0.0.1', port_value: 10000 });
+  assert.deepEqual(local.admin.address.socket_address, { address: '127.0.0.1', port_value: 9901 });
+  const dev = local.static_resources.clusters.find((c: Any) => c.name === 'dev');
+  assert.deepEqual(dev.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 10102 });
+  assert.equal(envoyWasmFilter(local).typed_config.config.vm_config.code.local.filename, `${ROOT}/build/routekey.wasm`);
+  // The original is untouched and the rest survives.
+  assert.equal(envoyWasmFilter(bootstrap).typed_config.config.vm_config.code.local.filename, '/etc/envoy/routekey.wasm');
+  assert.deepEqual(local.stats_config, bootstrap.stats_config);
+  assert.throws(() => applyOverlay(bootstrap, { clusters: { nope: { address: '127.0.0.1', port: 1 } } }, ROOT), /clusters\.nope/);
+});
+
+test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the clusters', () => {
+  const envoy = compose.services.envoy;
+  const image = /^\$\{ENVOY_IMAGE:-(.+)\}$/.exec(envoy.image)?.[1];
+  assert.ok(image, 'image is ${ENVOY_IMAGE:-<pinned>}');
+  assert.match(image!, /^(envoyproxy\/envoy|istio\/proxyv2):v?\d+\.\d+\.\d+$/, 'Envoy image pinned to a release');
+  const volumes: string[] = envoy.volumes;
+  const mountOf = (target: string) => volumes.find((v) => v.split(':')[1] === target);
+  assert.equal(mountOf('/etc/envoy/envoy.yaml'), './envoy.yaml:/etc/envoy/envoy.yaml:ro');
+  const wasmMount = mountOf(wasm.config.vm_config.code.local.filename);
+  assert.ok(wasmMount, 'the module is mounted where envoy.yaml loads it');
+  assert.match(wasmMount!, /^\.\.\/build\/[^:]*:[^:]+:ro$/, 'the build output is mounted read-only');
+  for (const v of volumes) assert.ok(v.endsWith(':ro'), `${v} read-only`);
+  assert.deepEqual([...envoy.ports].sort(), ['10000:10000', '9901:9901']);
+  assert.ok(envoy.command.includes('/etc/envoy/envoy.yaml'));
+
+  for (const c of clusters) {
+    const ep = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+    const svc = compose.services[ep.address];
+    assert.ok(svc, `compose service ${ep.address} for cluster ${c.name}`);
+    assert.match(svc.image, /^node:20\.\d+\.\d+-alpine\d+\.\d+$/, 'node image pinned');
+    assert.deepEqual(svc.command, ['node', '/app/upstream.mjs', '--name', c.name, '--port', String(ep.port_value), '--host', '0.0.0.0']);
+    assert.deepEqual(svc.volumes, ['../host/demo/upstream.mjs:/app/upstream.mjs:ro']);
+    assert.ok(envoy.depends_on.includes(ep.address));
+  }
+  assert.deepEqual(Object.keys(compose.services).sort(), ['envoy', 'upstream-default', 'upstream-dev']);
+});
+
+test('verify.sh delegates to verify.ts, which names its checks', () => {
+  assert.match(readText('envoy/verify.sh'), /exec node --import tsx envoy\/verify\.ts/);
+  const ts = readText('envoy/verify.ts');
+  for (const name of ['wait_for ready', 'responds_with_upstream dev', 'responds_with_header dispatched true', 'routekey_routed{route="dev"}']) {
+    assert.ok(ts.includes(name), `check "${name}"`);
+  }
+  assert.ok(ts.includes('SKIPPED real Envoy: no Docker engine and no envoy binary'));
+});

@@ -1,0 +1,110 @@
+// schema/routekey.schema.json: generated from schema/generate.ts, accepts every example we ship,
+// and agrees with the filter's parser on tests/config-cases.json except where JSON Schema cannot
+// express the rule (listed below with the reason).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { render, SCHEMA_PATH } from '../../schema/generate.ts';
+import { findConfigurations, checkConfiguration } from '../../host/validate.ts';
+import { at, filterMissing, istioYamlFiles, jsonBlocks, readText, WASM } from './deploy-helpers.ts';
+
+const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
+
+/** The schema's verdict on configuration bytes: text that is not JSON is refused. */
+function schemaAccepts(text: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return validate(value) as boolean;
+}
+
+/** Cases of tests/config-cases.json whose rule JSON Schema cannot state, and why. */
+const INEXPRESSIBLE: Record<string, string> = {
+  'duplicate root field': 'duplicate JSON object keys: a JSON Schema sees the parsed object, where the last one won',
+  'duplicate route field': 'duplicate JSON object keys (see above)',
+  'duplicate header in set': 'duplicate JSON object keys (see above)',
+  'duplicate route name': 'uniqueness of a property across array items (uniqueItems compares whole items)',
+  'key used by two routes': 'uniqueness of keys across routes',
+};
+
+test('schema: routekey.schema.json is what schema/generate.ts writes', () => {
+  assert.equal(readFileSync(SCHEMA_PATH, 'utf8'), render(), 'run: node --import tsx schema/generate.ts');
+});
+
+test('schema: says in its description what it cannot express', () => {
+  assert.match(schema.description, /unique/);
+  assert.match(schema.description, /duplicate JSON object keys/);
+  assert.equal(schema.oneOf.length, 2, 'both forms');
+});
+
+test('schema: accepts every example configuration we ship', () => {
+  const examples: Array<{ where: string; text: string }> = [];
+  for (const file of ['envoy/envoy.yaml', ...istioYamlFiles()]) {
+    if (file === 'istio/pod-annotation-patch.yaml' || file === 'istio/proxy-stats.yaml' || file === 'istio/bootstrap-stats-tags.yaml') continue;
+    for (const f of findConfigurations(file, readText(file))) examples.push({ where: `${file} ${f.where}`, text: f.configuration });
+  }
+  jsonBlocks(readText('docs/config-spec.md')).forEach((text, i) => examples.push({ where: `docs/config-spec.md json block ${i + 1}`, text }));
+  if (existsSync(at('docs/deploy.md'))) {
+    jsonBlocks(readText('docs/deploy.md')).forEach((text, i) => examples.push({ where: `docs/deploy.md json block ${i + 1}`, text }));
+  }
+  assert.ok(examples.length >= 5);
+  for (const { where, text } of examples) {
+    assert.ok(schemaAccepts(text), `${where}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+  }
+});
+
+test('schema: agrees with the parser on tests/config-cases.json (except the listed rules)', (t) => {
+  if (!existsSync(at('tests/config-cases.json'))) return t.skip('tests/config-cases.json is not there yet');
+  const cases: Array<{ name: string; config: string; ok: boolean; error?: string }> = JSON.parse(readText('tests/config-cases.json'));
+  const names = new Set(cases.map((c) => c.name));
+  for (const name of Object.keys(INEXPRESSIBLE)) assert.ok(names.has(name), `listed case "${name}" exists in the table`);
+  const disagreements: string[] = [];
+  for (const c of cases) {
+    if (c.name in INEXPRESSIBLE) {
+      assert.equal(c.ok, false, `${c.name}: an inexpressible rule is one the parser refuses`);
+      continue;
+    }
+    const verdict = schemaAccepts(c.config);
+    if (verdict !== c.ok) {
+      disagreements.push(`${c.name}: parser ${c.ok ? 'accepts' : `refuses (${c.error})`}, schema ${verdict ? 'accepts' : 'refuses'}`);
+    }
+  }
+  assert.deepEqual(disagreements, [], 'add a case here only if JSON Schema really cannot state its rule');
+});
+
+test('schema: agrees with the built filter on destinations and header names', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  const module = new Uint8Array(readFileSync(WASM));
+  const destinations = [
+    'dev.svc', 'dev.svc:8080', 'http://dev.svc', 'https://dev.svc:8443/api/', 'HTTP://Dev_1.svc', '10.0.0.1:80',
+    '[::1]', '[::1]:9000', 'http://[2001:db8::1]:8080/x', '[::ffff:10.0.0.1]', '[1:2:3:4:5:6:7:8]', '[1:2:3:4:5:6:7::]',
+    'http://a/p%20q', "http://a/!$&'()*+,;=:@~", 'x'.repeat(63) + '.svc',
+    '', 'ftp://x', 'http://', ':80', 'a:0', 'a:65536', 'a:080', 'a:8x', 'a:', '1.2.3', '999.1.1.1', '01.2.3.4',
+    'a..b', '.a', 'a.', 'a/b', 'http://a?x', 'http://a#x', 'http://u@a', 'http://a/ b', 'http://a/%2', 'a b',
+    '[1::2::3]', '[1:2:3:4:5:6:7:8:9]', '[::g]', '::1', 'x'.repeat(64) + '.svc', 'http://a/é',
+  ];
+  const headerNames = ['x-env', 'X-Env', 'Host', 'host', ':authority', ':Authority', ':path', ':method', ':scheme', 'a b', 'a:b', '', 'é'];
+  const configs: string[] = [
+    ...destinations.map((d) => JSON.stringify({ key: 'x', default: { destination: d } })),
+    ...headerNames.map((h) => JSON.stringify({ key: h, default: { destination: 'a' } })),
+    ...headerNames.flatMap((h) => ['set', 'add'].map((op) => JSON.stringify({ key: 'x', default: { requestHeaders: { [op]: { [h]: 'v' } } } }))),
+    ...headerNames.map((h) => JSON.stringify({ key: 'x', default: { requestHeaders: { remove: [h] } } })),
+    ...headerNames.map((h) => JSON.stringify({ key: 'x', default: { destination: 'a' }, decisionHeader: h })),
+    ...headerNames.map((h) => JSON.stringify({ key: 'x', rewrites: { a: { patch: [{ key: h, val: 1 }] } } })),
+  ];
+  const disagreements: string[] = [];
+  for (const config of configs) {
+    const problems = await checkConfiguration(config, module);
+    const parser = problems.length === 0;
+    if (parser !== schemaAccepts(config)) {
+      disagreements.push(`${config}: parser ${parser ? 'accepts' : `refuses (${problems[0]})`}, schema ${parser ? 'refuses' : 'accepts'}`);
+    }
+  }
+  assert.deepEqual(disagreements, []);
+});

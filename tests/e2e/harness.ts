@@ -1,0 +1,126 @@
+// Shared by the e2e tests: a raw HTTP client (fetch cannot set Host), upstreams, and a runner on
+// ephemeral 127.0.0.1 ports built from envoy/envoy.yaml or an inline bootstrap.
+
+import http from 'node:http';
+import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { PluginOptions, Plugin } from '../../host/api.ts';
+import { readBootstrap, type Bootstrap, type Overlay } from '../../host/runner/bootstrap.ts';
+import { startRunner, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
+import { REPO_ROOT, startUpstream, type Upstream } from '../../host/demo/index.ts';
+
+export { REPO_ROOT, startUpstream };
+export const WASM = join(REPO_ROOT, 'build', 'routekey.wasm');
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One request over a fresh connection; rejects after `timeoutMs`. */
+export function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs?: number } = {},
+): Promise<Reply> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString()) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`request to ${url} timed out`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** A port that was free a moment ago and has nothing listening now. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** The real filter can run: build/routekey.wasm (or ROUTEKEY_WASM) exists. */
+export function realWasmAvailable(): boolean {
+  return existsSync(process.env.ROUTEKEY_WASM ?? WASM);
+}
+
+export interface Bed {
+  runner: Runner;
+  upstreams: Record<string, Upstream>;
+  bootstrap: Bootstrap;
+  url(path: string): string;
+  admin(path: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Upstreams named `names` on ephemeral ports, then the runner on a bootstrap (YAML text or the
+ * shipped envoy/envoy.yaml) whose listener/admin/clusters are moved to 127.0.0.1 port 0.
+ */
+export async function startBed(opts: {
+  yaml?: string;
+  upstreams: string[];
+  /** Clusters to point at a port where nothing listens. */
+  deadClusters?: string[];
+  startPlugin?: (o: PluginOptions) => Promise<Plugin>;
+  runner?: Partial<RunnerOptions>;
+}): Promise<Bed> {
+  const upstreams: Record<string, Upstream> = {};
+  try {
+    for (const name of opts.upstreams) upstreams[name] = await startUpstream({ name });
+    const overlay: Overlay = {
+      listener: { address: '127.0.0.1', port: 0 },
+      admin: { address: '127.0.0.1', port: 0 },
+      clusters: {},
+      wasm: { filename: process.env.ROUTEKEY_WASM ?? WASM },
+    };
+    for (const [name, up] of Object.entries(upstreams)) overlay.clusters![name] = { address: '127.0.0.1', port: up.port };
+    for (const name of opts.deadClusters ?? []) overlay.clusters![name] = { address: '127.0.0.1', port: await closedPort() };
+    const text = opts.yaml ?? readFileSync(join(REPO_ROOT, 'envoy', 'envoy.yaml'), 'utf8');
+    const bootstrap = readBootstrap(parse(text), { overlay, overlayDir: REPO_ROOT });
+    const runner = await startRunner({ bootstrap, workers: 2, startPlugin: opts.startPlugin, ...opts.runner });
+    const l = runner.listeners[0]!;
+    return {
+      runner,
+      upstreams,
+      bootstrap,
+      url: (p) => `${l.url}${p}`,
+      admin: (p) => `${runner.admin!.url}${p}`,
+      close: async () => {
+        await runner.close();
+        await Promise.all(Object.values(upstreams).map((u) => u.close()));
+      },
+    };
+  } catch (e) {
+    await Promise.all(Object.values(upstreams).map((u) => u.close()));
+    throw e;
+  }
+}
+
+/** What the demo upstream says it received. */
+export interface Echo {
+  upstream: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  bodyBytes: number;
+}

@@ -1,0 +1,40 @@
+// Loading the built filter through host/ the way Envoy does, for the filter's host-level tests.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPlugin } from '../../host/plugin.ts';
+import type { HeaderList, Plugin, PluginOptions } from '../../host/api.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const WASM = path.join(ROOT, 'build/routekey.wasm');
+
+export function builtWasm(): Uint8Array<ArrayBuffer> {
+  if (!fs.existsSync(WASM)) throw new Error(`${WASM} is missing: run npm run build first (npm test does)`);
+  return new Uint8Array(fs.readFileSync(WASM));
+}
+
+export async function startRoutekey(configuration: string | object, options: Partial<PluginOptions> = {}): Promise<Plugin> {
+  const text = typeof configuration === 'string' ? configuration : JSON.stringify(configuration);
+  return startPlugin({ wasm: builtWasm(), rootId: 'routekey', configuration: text, workers: 1, ...options });
+}
+
+/** Runs one request through a new stream and returns what the filter left. */
+export function request(plugin: Plugin, headers: HeaderList, responseHeaders: HeaderList = [[':status', '200']]) {
+  const stream = plugin.createStream();
+  const req = stream.onRequestHeaders(headers, true);
+  const resp = stream.onResponseHeaders(responseHeaders, true);
+  stream.complete();
+  return { req, resp, stream };
+}
+
+export function header(list: HeaderList, name: string): string | undefined {
+  return list.find(([k]) => k === name)?.[1];
+}
+
+export function all(list: HeaderList, name: string): string[] {
+  return list.filter(([k]) => k === name).map(([, v]) => v);
+}
+
+export function counter(plugin: Plugin, name: string): number | undefined {
+  return plugin.metrics().find((m) => m.name === `wasmcustom.${name}`)?.value;
+}

@@ -1,0 +1,236 @@
+// Plugin and stream lifecycle: canary checks, configuration delivery, callback order, header
+// callback return values, local replies, effective contexts, log levels, round-robin workers.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigRejectedError } from '../../host/index.ts';
+import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from './wat.ts';
+import { messages, results, start } from './harness.ts';
+
+const OK = 0;
+const NOT_FOUND = 1;
+const BAD_ARGUMENT = 2;
+
+/** A root that logs its configuration and accepts it unless it starts with "bad". */
+async function configModule(): Promise<Uint8Array> {
+  const s = new Strings();
+  const w = wat(s);
+  return guest({
+    strings: s,
+    body: `
+      (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+      (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32)
+        ${w.logBuffer(7, 0, 1000)}
+        (if (i32.eqz (local.get $size)) (then ${w.log('empty config')} (return (i32.const 1))))
+        (if (i32.eq (i32.load8_u (i32.load (i32.const 256))) (i32.const 98))
+          (then ${w.log('refusing')} (return (i32.const 0))))
+        (i32.const 1))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+        ${w.logBuffer(7, 0, 10)}
+        (i32.const 0))`,
+  });
+}
+
+test('the canary refuses a configuration on_configure rejects, with the guest logs', async () => {
+  const wasm = await configModule();
+  await assert.rejects(start(wasm, { configuration: 'bad config' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigRejectedError);
+    assert.equal(e.name, 'ConfigRejectedError');
+    assert.deepEqual(e.logs.map((l) => [l.vm, l.message]), [['canary', 'bad config'], ['canary', 'refusing']]);
+    return true;
+  });
+});
+
+test('configuration: readable only in on_configure, size 0 when empty, reconfigure keeps the old one on refusal', async () => {
+  const wasm = await configModule();
+  const p = await start(wasm, { configuration: '{"a":1}', workers: 2 });
+  assert.deepEqual(messages(p), ['{"a":1}', '{"a":1}', '{"a":1}']);
+  assert.deepEqual(p.logs.map((l) => l.vm), ['canary', 'worker-1', 'worker-2']);
+
+  p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.deepEqual(results(p, 'proxy_get_buffer_bytes', 'worker-1'), [OK, NOT_FOUND]);
+  assert.deepEqual(p.violations().map((v) => [v.kind, v.callback]), [
+    ['read-past-end', 'proxy_on_configure'], ['read-past-end', 'proxy_on_configure'],
+    ['read-past-end', 'proxy_on_configure'], ['wrong-phase', 'proxy_on_request_headers'],
+  ]);
+
+  await assert.rejects(p.reconfigure('bad'), ConfigRejectedError);
+  const before = p.logs.length;
+  await p.reconfigure('');
+  assert.deepEqual(messages(p).slice(before), ['empty config', 'empty config', 'empty config']);
+  await p.close();
+
+  const empty = await start(wasm);
+  assert.deepEqual(messages(empty), ['empty config', 'empty config']);
+  await empty.close();
+});
+
+test('a trap in on_configure rejects the configuration', async () => {
+  const body = `
+    (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+    (func (export "proxy_on_configure") (param i32 i32) (result i32) unreachable)`;
+  await assert.rejects(start(await guest({ body })), (e: unknown) => {
+    assert.ok(e instanceof ConfigRejectedError);
+    assert.match(e.message, /unreachable/);
+    return true;
+  });
+});
+
+test('on_vm_start returning false rejects too; plugin_root_id/name/vm_id are answered in the root', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  const body = `
+    (func (export "proxy_on_context_create") (param i32 i32)
+      ${w.logProperty(['plugin_root_id'])} ${w.logProperty(['plugin_name'])} ${w.logProperty(['plugin_vm_id'])})
+    (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 0))
+    (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))`;
+  await assert.rejects(start(await guest({ body, strings: s }), { rootId: 'rk', name: 'filter', vmId: 'vmx' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigRejectedError);
+    assert.deepEqual(e.logs.map((l) => l.message), ['rk', 'filter', 'vmx']);
+    return true;
+  });
+});
+
+test('callback order: context_create, request/response headers, on_log, on_done, on_delete; root id passed', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  const cb = (name: string, params: string, result: string) =>
+    `(func (export "proxy_on_${name}") ${params} ${result ? `(result i32)` : ''} ${w.log(name)} ${result})`;
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_context_create") (param $id i32) (param $root i32)
+      ${w.log('create')} (call $log_u32 (local.get $id)) (call $log_u32 (local.get $root)))
+    ${cb('request_headers', '(param i32 i32 i32)', '(i32.const 0)')}
+    ${cb('request_body', '(param i32 i32 i32)', '(i32.const 0)')}
+    ${cb('response_headers', '(param i32 i32 i32)', '(i32.const 0)')}
+    ${cb('log', '(param i32)', '')}
+    ${cb('done', '(param i32)', '(i32.const 1)')}
+    ${cb('delete', '(param i32)', '')}`;
+  const p = await start(await guest({ body, strings: s }));
+  const before = p.logs.length;
+  const stream = p.createStream();
+  stream.onRequestHeaders([[':path', '/']], false);
+  assert.equal(stream.onRequestBody(new TextEncoder().encode('hi'), true).action, 'continue');
+  stream.onResponseHeaders([[':status', '200']], true);
+  stream.complete();
+  stream.complete();
+  assert.deepEqual(messages(p).slice(before), [
+    'create', String(stream.contextId), '1', 'request_headers', 'request_body', 'response_headers', 'log', 'done', 'delete',
+  ]);
+  await p.close();
+});
+
+test('header callback return values 0..4 map to continue/stop', async () => {
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_get_header_map_value (i32.const 0) (i32.const 1024) (i32.const 8) (i32.const 256) (i32.const 260)))
+      (i32.sub (i32.load8_u (i32.load (i32.const 256))) (i32.const 48)))
+    (data (i32.const 1024) "x-status")`;
+  const p = await start(await guest({ body }));
+  const actions = ['0', '1', '2', '3', '4'].map((v) => {
+    const o = p.createStream().onRequestHeaders([['x-status', v]], true);
+    return [o.status, o.action];
+  });
+  assert.deepEqual(actions, [[0, 'continue'], [1, 'stop'], [2, 'continue'], [3, 'stop'], [4, 'stop']]);
+  assert.deepEqual(p.violations(), []);
+  await p.close();
+});
+
+test('proxy_send_local_response: the callback counts as stopped and the outcome carries the reply', async () => {
+  const s = new Strings();
+  const hdrs = pairs([['x-why', 'no']]);
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_send_local_response (i32.const 403) ${s.ref('denied_by_test')} ${s.ref('go away')}
+        ${s.ref(hdrs)} (i32.const -1)))
+      (i32.const 0))`;
+  const p = await start(await guest({ body, strings: s }));
+  const stream = p.createStream();
+  const out = stream.onRequestHeaders([[':path', '/']], true);
+  assert.equal(out.action, 'localReply');
+  assert.equal(out.localReply?.status, 403);
+  assert.equal(out.localReply?.details, 'denied_by_test');
+  assert.equal(new TextDecoder().decode(out.localReply?.body), 'go away');
+  assert.deepEqual(out.localReply?.headers, [['x-why', 'no']]);
+  assert.equal(out.localReply?.grpcStatus, -1);
+  assert.equal((await stream.whenRequestResumed()).action, 'localReply');
+  await p.close();
+});
+
+test('continue_stream inside on_request_headers is a violation; set_effective_context on a finished stream is BadArgument', async () => {
+  const s = new Strings();
+  const body = `
+    (global $sid (mut i32) (i32.const 0))
+    (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+    (func (export "proxy_on_configure") (param i32 i32) (result i32)
+      (drop (call $proxy_set_tick_period_milliseconds (i32.const 60000))) (i32.const 1))
+    (func (export "proxy_on_request_headers") (param $ctx i32) (param i32 i32) (result i32)
+      (global.set $sid (local.get $ctx))
+      (drop (call $proxy_continue_stream (i32.const 0)))
+      (drop (call $proxy_continue_stream (i32.const 9)))
+      (i32.const 0))
+    (func (export "proxy_on_tick") (param i32)
+      (drop (call $proxy_set_effective_context (global.get $sid))))`;
+  const p = await start(await guest({ body, strings: s }));
+  const stream = p.createStream();
+  stream.onRequestHeaders([[':path', '/']], true);
+  p.fireTicks();
+  stream.complete();
+  p.fireTicks();
+  assert.deepEqual(results(p, 'proxy_continue_stream'), [OK, BAD_ARGUMENT]);
+  assert.deepEqual(results(p, 'proxy_set_effective_context'), [OK, BAD_ARGUMENT]);
+  assert.ok(p.violations().some((v) => v.kind === 'wrong-phase' && v.call === 'proxy_continue_stream'));
+  await p.close();
+});
+
+test('log levels: proxy_get_log_level reports the host level, lines below it are dropped, bad levels refused', async () => {
+  const s = new Strings();
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_get_log_level (i32.const 300)))
+      (call $log_u32 (i32.load (i32.const 300)))
+      (drop (call $proxy_log (i32.const 1) ${s.ref('debug line')}))
+      (drop (call $proxy_log (i32.const 5) ${s.ref('critical line')}))
+      (drop (call $proxy_log (i32.const 6) ${s.ref('no such level')}))
+      (i32.const 0))`;
+  const seen: string[] = [];
+  const p = await start(await guest({ body, strings: s }), { logLevel: 'warn', onLog: (e) => seen.push(`${e.level}:${e.message}`) });
+  p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.deepEqual(seen, ['critical:critical line']);
+  p.setLogLevel('trace');
+  p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.deepEqual(seen.slice(1), ['info:0', 'debug:debug line', 'critical:critical line']);
+  assert.deepEqual(results(p, 'proxy_log').filter((r) => r !== OK), [BAD_ARGUMENT, BAD_ARGUMENT]);
+  await p.close();
+});
+
+test('streams go round-robin over the worker VMs, each with its own root context', async () => {
+  const s = new Strings();
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (call $log_str ${s.ref('hit')}) (i32.const 0))`;
+  const p = await start(await guest({ body, strings: s }), { workers: 3 });
+  for (let i = 0; i < 6; i++) p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.deepEqual(p.logs.map((l) => l.vm), ['worker-1', 'worker-2', 'worker-3', 'worker-1', 'worker-2', 'worker-3']);
+  assert.deepEqual(p.workerNames(), ['worker-1', 'worker-2', 'worker-3']);
+  await p.close();
+});
+
+test('request body: buffered while the filter returns StopIterationAndBuffer; reading past the end is flagged', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_body") (param i32) (param $size i32) (param $eos i32) (result i32)
+      ${w.logBuffer(0, 0, 100)}
+      (if (local.get $eos) (then (return (i32.const 0))))
+      (i32.const 1))`;
+  const p = await start(await guest({ body, strings: s }));
+  const stream = p.createStream();
+  stream.onRequestHeaders([[':path', '/']], false);
+  const enc = new TextEncoder();
+  assert.equal(stream.onRequestBody(enc.encode('abc'), false).action, 'stop');
+  const last = stream.onRequestBody(enc.encode('def'), true);
+  assert.equal(last.action, 'continue');
+  assert.equal(new TextDecoder().decode(last.body), 'abcdef');
+  assert.deepEqual(messages(p), ['abc', 'abcdef']);
+  assert.deepEqual(p.violations().map((v) => v.kind), ['read-past-end', 'read-past-end']);
+  await p.close();
+});
