@@ -148,6 +148,8 @@ export interface Plugin {
   settle(): Promise<void>;
   /** Names of the current worker VMs ('worker-1', …; a reloaded VM gets a new name). */
   workerNames(): string[];
+  /** The size of a worker VM's linear memory in bytes (the first worker when none is named). */
+  memoryBytes(vm?: string): number;
 }
 
 export interface HostCallRecord {

@@ -218,6 +218,12 @@ class PluginImpl implements Plugin {
     return this.workers.map((w) => w.vm.name);
   }
 
+  memoryBytes(vm?: string): number {
+    const worker = vm === undefined ? this.workers[0] : this.workers.find((w) => w.vm.name === vm);
+    if (!worker) throw new Error(`no worker VM named ${vm}`);
+    return worker.vm.memoryBytes();
+  }
+
   async settle(): Promise<void> {
     for (;;) {
       if (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);

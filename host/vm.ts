@@ -440,6 +440,11 @@ export class WasmVm implements QueueOwner {
   }
 
   /** Shuts the VM down: root contexts get on_done/on_delete, timers and callouts stop. */
+  /** The guest's linear memory size in bytes. */
+  memoryBytes(): number {
+    return this.memory.byteLength;
+  }
+
   close(): void {
     if (this.closed) return;
     for (const root of this.roots()) this.shutdownRoot(root);

@@ -38,6 +38,11 @@ export class GuestMemory {
     return this.memory.buffer;
   }
 
+  /** The linear memory's current size in bytes (it only ever grows). */
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
   inBounds(ptr: number, size: number): boolean {
     return ptr >= 0 && size >= 0 && ptr + size <= this.buffer.byteLength;
   }

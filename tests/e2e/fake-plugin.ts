@@ -195,6 +195,10 @@ export class FakePlugin implements Plugin {
   workerNames(): string[] {
     return ['worker-0'];
   }
+  memoryBytes(): number {
+    return 0;
+  }
+
 }
 
 /** A StartPlugin that records the plugins it made. */

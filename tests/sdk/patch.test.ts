@@ -35,11 +35,19 @@ test('RootContext.onConfigure reads the configuration (it passed the size as a p
   assert.deepEqual(p.failures(), []);
 });
 
-test('proxy_set_buffer_bytes is imported under its own name with its own signature', () => {
+test('proxy_set_buffer_bytes is imported under its own name and replaces the body', async () => {
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(wasm)).map((i) => `${i.module}.${i.name}`);
   assert.ok(imports.includes('env.proxy_set_buffer_bytes'));
   assert.equal(imports.filter((n) => n === 'env.proxy_get_buffer_status').length, 0, 'unused here, and never bound to set');
   assert.ok(!imports.some((n) => n.includes('proc_exit')), 'abort no longer calls proc_exit');
+  const p = await probe();
+  const s = p.createStream();
+  s.onRequestHeaders([[':authority', 'a'], [':path', '/'], [':method', 'POST']], false);
+  const out = s.onRequestBody(new TextEncoder().encode('original body'), true);
+  s.complete();
+  assert.equal(out.action, 'continue');
+  assert.equal(new TextDecoder().decode(out.body), 'patched');
+  assert.deepEqual(p.violations(), []);
 });
 
 test('get_metric reads the metric through proxy_get_metric', async () => {
@@ -72,12 +80,18 @@ test('abort logs the message at critical and traps (proc_exit does not stop a gu
   assert.equal(p.failures().length, 1);
 });
 
-test('the patched malloc hands out raw heap blocks the guest frees: memory stays flat', async () => {
+test('the patched malloc hands out raw heap blocks the SDK copies and frees: memory stays flat', async () => {
   const p = await probe();
-  for (let i = 0; i < 2000; i++) {
-    const s = p.createStream();
-    s.onRequestHeaders([[':authority', 'a'], [':path', '/'], ['x-probe', 'x'.repeat(200)]], true);
-    s.complete();
-  }
+  const drive = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const s = p.createStream();
+      s.onRequestHeaders([[':authority', 'a'], [':path', '/'], ['x-probe', 'x'.repeat(200)]], true);
+      s.complete();
+    }
+  };
+  drive(500);
+  const before = p.memoryBytes();
+  drive(5000);
+  assert.equal(p.memoryBytes(), before);
   assert.deepEqual(p.failures(), []);
 });
