@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startPlugin } from '../../host/plugin.ts';
 import type { Plugin } from '../../host/api.ts';
-import { ROOT } from '../helpers/routekey.ts';
+import { ROOT, startRoutekey } from '../helpers/routekey.ts';
 
 let wasm: Uint8Array<ArrayBuffer>;
 const plugins: Plugin[] = [];
@@ -94,4 +94,36 @@ test('the patched malloc hands out raw heap blocks the SDK copies and frees: mem
   drive(5000);
   assert.equal(p.memoryBytes(), before);
   assert.deepEqual(p.failures(), []);
+});
+
+test('the context registry (was a std Map) keeps each live stream apart while hundreds interleave', async () => {
+  // routekey answers the decision on the response, from state kept on the stream's own context:
+  // a registry that mixed contexts up would answer another stream's route.
+  const routes = ['a', 'b', 'c', 'd', 'e'].map((k) => ({ name: `route-${k}`, keys: [k], destination: `${k}.svc` }));
+  const p = await startRoutekey({ key: 'x-env', routes, decisionHeader: 'x-route' }, { recordHostCalls: false });
+  plugins.push(p);
+  const random = (() => { let s = 99; return () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32); })();
+  const open: Array<{ stream: ReturnType<Plugin['createStream']>; key: string }> = [];
+  for (let round = 0; round < 3000; round++) {
+    if (open.length < 400 && (open.length === 0 || random() < 0.55)) {
+      const key = 'abcde'[Math.floor(random() * 5)]!;
+      const stream = p.createStream();
+      stream.onRequestHeaders([[':authority', 'app'], [':path', '/'], ['x-env', key]], true);
+      open.push({ stream, key });
+    } else {
+      const { stream, key } = open.splice(Math.floor(random() * open.length), 1)[0]!;
+      const out = stream.onResponseHeaders([[':status', '200']], true);
+      assert.deepEqual(out.headers.find(([k]) => k === 'x-route'), ['x-route', `route-${key}`]);
+      stream.complete();
+    }
+  }
+  for (const { stream } of open) stream.complete();
+  assert.deepEqual(p.failures(), []);
+  const before = p.memoryBytes();
+  for (let i = 0; i < 3000; i++) {
+    const s = p.createStream();
+    s.onRequestHeaders([[':authority', 'app'], [':path', '/'], ['x-env', 'a']], true);
+    s.complete();
+  }
+  assert.equal(p.memoryBytes(), before, 'no growth once the registry has held the peak');
 });
