@@ -1,14 +1,18 @@
 // `routekey validate FILE...`: checks filter configurations with the filter's own parser.
 //
-// Each FILE may be:
-//   - a configuration (JSON, or YAML converted to JSON),
-//   - an Envoy bootstrap (YAML or JSON): every envoy.filters.http.wasm filter's configuration,
-//   - Kubernetes YAML: every Istio WasmPlugin's spec.pluginConfig (other kinds are skipped).
+// Each FILE (JSON or YAML, one or several documents) may hold:
+//   - a configuration: an object with `key`, `routes`, `rewrites` or `default` (YAML is converted
+//     to JSON; a JSON file goes to the filter byte for byte),
+//   - an Envoy bootstrap: every envoy.filters.http.wasm filter's configuration,
+//   - Kubernetes objects: every Istio WasmPlugin's spec.pluginConfig (other kinds are skipped).
 // Every configuration found is loaded into build/routekey.wasm through the host library, exactly
 // as Envoy's canary VM would; a refusal prints the filter's own log line (which names the field).
 //
 //   FILE: ok                                  all configurations in FILE accepted
 //   FILE: <where>: <the filter's error line>  one line per problem (stderr); exit code 1
+//   FILE: skipped (no routekey configuration: <what FILE holds>)
+//                                             nothing to check in FILE (e.g. a ConfigMap); not a
+//                                             failure, unless no FILE at all held a configuration
 
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -41,26 +45,46 @@ type JsonObject = { [key: string]: Json };
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** What a file holds: the configurations to check, and what the documents without one are. */
+export interface FileContents {
+  configurations: FoundConfiguration[];
+  /** One description per document that holds no routekey configuration (e.g. "ConfigMap"). */
+  skipped: string[];
+}
+
+/** The top-level fields that make a bare document a routekey configuration (either form). */
+const CONFIGURATION_FIELDS = ['key', 'routes', 'rewrites', 'default'];
+
 /** Finds the filter configurations in a file's text. Pure: no filter is run. */
 export function findConfigurations(fileName: string, text: string): FoundConfiguration[] {
+  return scanFile(fileName, text).configurations;
+}
+
+/**
+ * Reads a file's text as JSON or YAML and sorts its documents into configurations to check and
+ * documents that hold none. Pure: no filter is run. Throws UnreadableFileError on invalid YAML.
+ */
+export function scanFile(fileName: string, text: string): FileContents {
   const trimmed = text.trimStart();
+  if (trimmed === '') return { configurations: [], skipped: ['empty file'] };
   if (fileName.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch {
       // Let the filter's parser report the JSON error with its line and column.
-      return [{ where: '', configuration: text, problems: [] }];
+      return { configurations: [{ where: '', configuration: text, problems: [] }], skipped: [] };
     }
-    const found = fromDocument(doc, '');
+    const sorted = fromDocument(doc, '');
     // A plain configuration goes in byte for byte, so duplicate keys and number spelling
     // ("1.50") reach the parser exactly as written.
-    return found ?? [{ where: '', configuration: text, problems: [] }];
+    if (sorted === 'configuration') return { configurations: [{ where: '', configuration: text, problems: [] }], skipped: [] };
+    return sorted;
   }
 
   const docs = parseAllDocuments(text, { uniqueKeys: true });
-  if (!Array.isArray(docs)) return []; // an empty stream
-  const out: FoundConfiguration[] = [];
+  if (!Array.isArray(docs)) return { configurations: [], skipped: ['empty file'] }; // an empty stream
+  const out: FileContents = { configurations: [], skipped: [] };
   docs.forEach((doc, i) => {
     const where = docs.length > 1 ? `document ${i + 1}` : '';
     if (doc.errors.length > 0) {
@@ -68,32 +92,56 @@ export function findConfigurations(fileName: string, text: string): FoundConfigu
     }
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
     if (value === null || value === undefined) return; // an empty document (e.g. after a trailing ---)
-    const found = fromDocument(value, where);
-    if (found) out.push(...found);
-    else out.push({ where, configuration: JSON.stringify(value), problems: [] });
+    const sorted = fromDocument(value, where);
+    if (sorted === 'configuration') {
+      out.configurations.push({ where, configuration: JSON.stringify(value), problems: [] });
+    } else {
+      out.configurations.push(...sorted.configurations);
+      out.skipped.push(...sorted.skipped);
+    }
   });
+  if (out.configurations.length === 0 && out.skipped.length === 0) out.skipped.push('empty file');
   return out;
 }
 
 /**
- * An Envoy bootstrap or a Kubernetes object yields its routekey configurations (possibly none);
- * anything else yields undefined (the document is itself a configuration).
+ * An Envoy bootstrap or a Kubernetes object yields its routekey configurations (possibly none,
+ * then it says what it is); a bare object with a configuration's fields is itself a
+ * configuration ('configuration'); anything else holds none.
  */
-function fromDocument(doc: unknown, where: string): FoundConfiguration[] | undefined {
-  if (!isObject(doc)) return undefined;
+function fromDocument(doc: unknown, where: string): FileContents | 'configuration' {
+  const none = (what: string): FileContents => ({ configurations: [], skipped: [what] });
+  if (!isObject(doc)) return none(Array.isArray(doc) ? 'a list, not an object' : `a ${doc === null ? 'null' : typeof doc}, not an object`);
   const at = (path: string) => (where ? `${where}: ${path}` : path);
   if (typeof doc.apiVersion === 'string' && typeof doc.kind === 'string') {
-    if (doc.kind !== 'WasmPlugin' || !doc.apiVersion.startsWith('extensions.istio.io/')) return [];
-    return [fromWasmPlugin(doc, at)];
+    if (doc.kind === 'WasmPlugin' && doc.apiVersion.startsWith('extensions.istio.io/')) {
+      return { configurations: [fromWasmPlugin(doc, at)], skipped: [] };
+    }
+    if (doc.kind === 'List' && Array.isArray(doc.items)) {
+      const out: FileContents = { configurations: [], skipped: [] };
+      doc.items.forEach((item, i) => {
+        const sorted = fromDocument(item, at(`items[${i}]`));
+        if (sorted === 'configuration') out.skipped.push('a List item that is not a Kubernetes object');
+        else {
+          out.configurations.push(...sorted.configurations);
+          out.skipped.push(...sorted.skipped);
+        }
+      });
+      return out.configurations.length > 0 || out.skipped.length > 0 ? out : none('an empty List');
+    }
+    return none(doc.kind);
   }
   if ('static_resources' in doc || 'dynamic_resources' in doc || 'admin' in doc) {
-    const out: FoundConfiguration[] = [];
+    const configurations: FoundConfiguration[] = [];
     walk(doc, '', (node, path) => {
-      if (node['@type'] === WASM_FILTER_TYPE) out.push(fromWasmFilter(node, path, at));
+      if (node['@type'] === WASM_FILTER_TYPE) configurations.push(fromWasmFilter(node, path, at));
     });
-    return out;
+    return configurations.length > 0 ? { configurations, skipped: [] } : none('an Envoy bootstrap without envoy.filters.http.wasm');
   }
-  return undefined;
+  if (CONFIGURATION_FIELDS.some((f) => f in doc)) return 'configuration';
+  const fields = Object.keys(doc);
+  if (fields.length === 0) return none('an empty object');
+  return none(`a document without key, routes, rewrites or default (top level: ${fields.slice(0, 4).join(', ')}${fields.length > 4 ? ', …' : ''})`);
 }
 
 function fromWasmPlugin(doc: JsonObject, at: (path: string) => string): FoundConfiguration {
@@ -173,11 +221,19 @@ export async function checkConfiguration(configuration: string, wasm: Uint8Array
 }
 
 const USAGE = `usage: routekey validate [--wasm FILE] FILE...
-  Checks routekey configurations with the filter's own parser (build/routekey.wasm).
-  FILE: a configuration (.json or YAML), an Envoy bootstrap, or Kubernetes YAML with WasmPlugins.
-  Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem; exit code 1 on any problem.`;
+  Checks routekey configurations with the filter's own parser (build/routekey.wasm, or --wasm FILE).
+  Each FILE is JSON or YAML (several documents allowed) and may hold:
+    - a configuration: an object with key, routes, rewrites or default;
+    - an Envoy bootstrap: the configuration of every envoy.filters.http.wasm filter is checked;
+    - Kubernetes objects: the spec.pluginConfig of every Istio WasmPlugin is checked.
+  Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem (on stderr).
+  A FILE with nothing to check (other Kubernetes kinds, an Envoy bootstrap without a wasm filter,
+  a document that is not a configuration) prints "FILE: skipped (no routekey configuration: ...)"
+  and is not a failure, so "routekey validate envoy/envoy.yaml istio/*.yaml" checks what is there.
+  But if no FILE holds a configuration at all (e.g. one FILE, and it is a ConfigMap), that fails.
+  Exit code: 0 every configuration found is valid, 1 a problem or nothing to check, 2 usage.`;
 
-/** The `validate` command. Returns the exit code: 0 all valid, 1 a problem, 2 usage. */
+/** The `validate` command. Returns the exit code: 0 all valid, 1 a problem or nothing checked, 2 usage. */
 export async function runValidate(args: string[]): Promise<number> {
   let wasm = DEFAULT_WASM;
   const files: string[] = [];
@@ -205,12 +261,17 @@ export async function runValidate(args: string[]): Promise<number> {
   const module = new Uint8Array(await readFile(wasm));
 
   let failed = false;
+  let checked = 0;
   for (const file of files) {
     const problems: string[] = [];
     try {
-      const found = findConfigurations(file, await readFile(file, 'utf8'));
-      if (found.length === 0) problems.push('no routekey configuration found (expected a configuration, an Envoy bootstrap with envoy.filters.http.wasm, or an Istio WasmPlugin)');
-      for (const { where, configuration, problems: around } of found) {
+      const { configurations, skipped } = scanFile(file, await readFile(file, 'utf8'));
+      if (configurations.length === 0) {
+        console.log(`${file}: skipped (no routekey configuration: ${[...new Set(skipped)].join('; ')})`);
+        continue;
+      }
+      for (const { where, configuration, problems: around } of configurations) {
+        checked++;
         problems.push(...around);
         for (const line of await checkConfiguration(configuration, module)) problems.push(where ? `${where}: ${line}` : line);
       }
@@ -223,6 +284,13 @@ export async function runValidate(args: string[]): Promise<number> {
       failed = true;
       for (const p of problems) console.error(`${file}: ${p}`);
     }
+  }
+  if (!failed && checked === 0) {
+    console.error(
+      `routekey validate: nothing to check: no routekey configuration in ${files.length === 1 ? files[0] : 'any of the files'} ` +
+        '(expected a configuration, an Envoy bootstrap with envoy.filters.http.wasm, or an Istio WasmPlugin)',
+    );
+    return 1;
   }
   return failed ? 1 : 0;
 }

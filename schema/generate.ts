@@ -1,4 +1,4 @@
-// Writes schema/routekey.schema.json (JSON Schema draft-07) from the rules of docs/config-spec.md,
+// Writes schema/routekey.schema.json (JSON Schema draft-07) from the rules in README.md (Configuration),
 // mirroring the filter's parser (assembly/config/*.ts) as far as a JSON Schema can:
 //   node --import tsx schema/generate.ts          (tests/deploy/schema.test.ts checks it is fresh)
 // The regexes are built here from named parts so each rule can be read and checked.
@@ -44,7 +44,7 @@ export const schema = {
   $id: 'urn:routekey:config',
   title: 'routekey filter configuration',
   description:
-    'The routekey proxy-wasm filter configuration (docs/config-spec.md): the native form (key, routes, default, ' +
+    'The routekey proxy-wasm filter configuration (README.md, Configuration): the native form (key, routes, default, ' +
     'decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
     'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
     'route names unique across routes; a key used by two different routes; duplicate JSON object keys; lengths counted in ' +

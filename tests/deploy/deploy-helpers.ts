@@ -61,7 +61,7 @@ export function pickVirtualHost(vhosts: Any[], authority: string): Any | undefin
   return all.find((x) => x.d === '*')?.vh;
 }
 
-/** The authority (host[:port]) a destination string sets, as docs/config-spec.md defines it. */
+/** The authority (host[:port]) a destination string sets, as README.md (Destinations) defines it. */
 export function destinationAuthority(destination: string): string {
   const rest = destination.replace(/^https?:\/\//i, '');
   const slash = rest.indexOf('/');
@@ -92,7 +92,17 @@ export function destinations(config: Any): Array<{ where: string; destination: s
   return out;
 }
 
-/** Code blocks tagged ```json in a markdown file. */
-export function jsonBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+/**
+ * Code blocks tagged exactly ```json in a markdown file (not ```jsonc, whose one-line examples
+ * carry comments and `...` placeholders), with the line each block starts on.
+ */
+export function jsonBlocks(markdown: string): Array<{ line: number; text: string }> {
+  return [...markdown.matchAll(/^```json[ \t]*\r?\n([\s\S]*?)^```/gm)].map((m) => ({
+    line: markdown.slice(0, m.index).split('\n').length,
+    text: m[1],
+  }));
 }
+
+/** The ```json blocks of README.md (the one user document), each named by its line. */
+export const readmeJsonBlocks = () =>
+  jsonBlocks(readText('README.md')).map(({ line, text }) => ({ where: `README.md json block at line ${line}`, text }));

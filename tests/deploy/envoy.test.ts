@@ -2,6 +2,7 @@
 // filter configuration they carry. Static checks: nothing is started here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { posix } from 'node:path';
 import { applyOverlay } from '../../envoy/overlay.ts';
 import {
   ROOT, readText, readYaml, envoyWasmFilter, pickVirtualHost, destinationAuthority, destinations, type Any,
@@ -35,7 +36,7 @@ test('envoy.yaml: the wasm filter runs routekey, fails closed, and the router co
   assert.equal(wasm.config.fail_open, false, 'fail closed on purpose (see the comment in envoy.yaml)');
   assert.equal(wasm.config.vm_config.runtime, 'envoy.wasm.runtime.v8');
   assert.equal(wasm.config.vm_config.vm_id, 'routekey');
-  assert.equal(wasm.config.vm_config.code.local.filename, '/etc/envoy/routekey.wasm');
+  assert.equal(wasm.config.vm_config.code.local.filename, '/etc/routekey/routekey.wasm', 'build/ is mounted at /etc/routekey');
   assert.equal(wasm.config.configuration['@type'], 'type.googleapis.com/google.protobuf.StringValue');
   assert.deepEqual(config, {
     key: 'environment',
@@ -114,8 +115,8 @@ test('envoy.yaml: stats_tags turns routekey.routed.route.<name> into a route lab
   // Prometheus output drops the wasmcustom. namespace and turns dots into underscores.
   const prom = extract('wasmcustom.routekey.routed.route.dev').name.replace(/^wasmcustom\./, '').replace(/\./g, '_');
   assert.equal(prom, 'routekey_routed');
-  // docs/config-spec.md gives the same regex.
-  assert.ok(readText('docs/config-spec.md').includes(tags[0].regex), 'the regex matches docs/config-spec.md');
+  // README.md (Operations) gives the same regex.
+  assert.ok(readText('README.md').includes(tags[0].regex), 'the regex in README.md is the one in envoy.yaml');
 });
 
 test('local.yaml: the overlay the local runner uses', () => {
@@ -136,23 +137,46 @@ test('overlay.ts: applying local.yaml gives a bootstrap for a local envoy binary
   assert.deepEqual(dev.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 10102 });
   assert.equal(envoyWasmFilter(local).typed_config.config.vm_config.code.local.filename, `${ROOT}/build/routekey.wasm`);
   // The original is untouched and the rest survives.
-  assert.equal(envoyWasmFilter(bootstrap).typed_config.config.vm_config.code.local.filename, '/etc/envoy/routekey.wasm');
+  assert.equal(envoyWasmFilter(bootstrap).typed_config.config.vm_config.code.local.filename, '/etc/routekey/routekey.wasm');
   assert.deepEqual(local.stats_config, bootstrap.stats_config);
   assert.throws(() => applyOverlay(bootstrap, { clusters: { nope: { address: '127.0.0.1', port: 1 } } }, ROOT), /clusters\.nope/);
 });
+
+/** A compose volume, short ("src:dst:ro") or long syntax, as {type, source, target, readOnly, createHostPath}. */
+function volume(v: Any): { type: string; source: string; target: string; readOnly: boolean; createHostPath: boolean } {
+  if (typeof v === 'string') {
+    const [source, target, mode = ''] = v.split(':');
+    // Short syntax: a bind mount whose missing source Docker creates (as a directory).
+    return { type: 'bind', source, target, readOnly: mode.split(',').includes('ro'), createHostPath: true };
+  }
+  return {
+    type: v.type, source: v.source, target: v.target, readOnly: v.read_only === true,
+    createHostPath: v.type === 'bind' && v.bind?.create_host_path !== false,
+  };
+}
 
 test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the clusters', () => {
   const envoy = compose.services.envoy;
   const image = /^\$\{ENVOY_IMAGE:-(.+)\}$/.exec(envoy.image)?.[1];
   assert.ok(image, 'image is ${ENVOY_IMAGE:-<pinned>}');
   assert.match(image!, /^(envoyproxy\/envoy|istio\/proxyv2):v?\d+\.\d+\.\d+$/, 'Envoy image pinned to a release');
-  const volumes: string[] = envoy.volumes;
-  const mountOf = (target: string) => volumes.find((v) => v.split(':')[1] === target);
-  assert.equal(mountOf('/etc/envoy/envoy.yaml'), './envoy.yaml:/etc/envoy/envoy.yaml:ro');
-  const wasmMount = mountOf(wasm.config.vm_config.code.local.filename);
-  assert.ok(wasmMount, 'the module is mounted where envoy.yaml loads it');
-  assert.match(wasmMount!, /^\.\.\/build\/[^:]*:[^:]+:ro$/, 'the build output is mounted read-only');
-  for (const v of volumes) assert.ok(v.endsWith(':ro'), `${v} read-only`);
+  const volumes = (envoy.volumes as Any[]).map(volume);
+  const mountAt = (target: string) => volumes.find((v) => v.target === target);
+  assert.deepEqual(mountAt('/etc/envoy/envoy.yaml'), {
+    type: 'bind', source: './envoy.yaml', target: '/etc/envoy/envoy.yaml', readOnly: true, createHostPath: true,
+  });
+  for (const v of volumes) assert.ok(v.readOnly, `${v.source} → ${v.target} read-only`);
+
+  // The module: the whole build/ directory, read-only, where envoy.yaml loads the file from — not
+  // the single file, which Docker would create as a DIRECTORY when missing (breaking npm run build).
+  const filename: string = wasm.config.vm_config.code.local.filename;
+  assert.equal(posix.basename(filename), 'routekey.wasm', 'the file npm run build writes');
+  const build = mountAt(posix.dirname(filename));
+  assert.ok(build, `a volume mounted at ${posix.dirname(filename)}, where envoy.yaml loads the module`);
+  assert.deepEqual(build, { type: 'bind', source: '../build', target: '/etc/routekey', readOnly: true, createHostPath: false });
+  assert.ok(!volumes.some((v) => v.source.startsWith('../build/')), 'no single file of build/ is mounted');
+  // Without Docker, local.yaml reads the same file from the checkout (compose paths are relative to envoy/).
+  assert.equal(overlay.wasm.filename, posix.join(posix.normalize(`envoy/${build!.source}`), posix.basename(filename)));
   assert.deepEqual([...envoy.ports].sort(), ['10000:10000', '9901:9901']);
   assert.ok(envoy.command.includes('/etc/envoy/envoy.yaml'));
 

@@ -1,13 +1,14 @@
-// The configurations we ship are accepted by the BUILT filter (build/routekey.wasm through
-// host/plugin.ts, the way Envoy's canary VM loads them), and the Envoy demo's configuration
-// really sends each routing key to an authority envoy.yaml routes to the intended cluster.
+// The configurations we ship — in envoy/, istio/ and the ```json blocks of README.md — are
+// accepted by the BUILT filter (build/routekey.wasm through host/plugin.ts, the way Envoy's canary
+// VM loads them), and the Envoy demo's configuration really sends each routing key to an
+// authority envoy.yaml routes to the intended cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { findConfigurations, checkConfiguration, ROOT_ID } from '../../host/validate.ts';
+import { findConfigurations, scanFile, checkConfiguration, ROOT_ID } from '../../host/validate.ts';
 import type { Plugin } from '../../host/api.ts';
 import {
-  WASM, filterMissing, istioYamlFiles, readText, readYaml, envoyWasmFilter, pickVirtualHost, type Any,
+  WASM, filterMissing, istioYamlFiles, readmeJsonBlocks, readText, readYaml, envoyWasmFilter, pickVirtualHost, type Any,
 } from './deploy-helpers.ts';
 
 const SHIPPED = ['envoy/envoy.yaml', 'istio/wasmplugin.yaml', 'istio/wasmplugin-gateway.yaml'];
@@ -15,9 +16,12 @@ const SHIPPED = ['envoy/envoy.yaml', 'istio/wasmplugin.yaml', 'istio/wasmplugin-
 test('every configuration in envoy/ and istio/ is accepted by the built filter', async (t) => {
   const missing = filterMissing();
   if (missing) return t.skip(missing);
-  // Nothing shipped escapes this test: every istio file either carries a configuration or is listed.
-  const noConfig = ['istio/proxy-stats.yaml', 'istio/pod-annotation-patch.yaml', 'istio/bootstrap-stats-tags.yaml'];
-  assert.deepEqual(istioYamlFiles().filter((f) => !noConfig.includes(f)).sort(), SHIPPED.filter((f) => f.startsWith('istio/')).sort());
+  // Nothing shipped escapes this test: every istio file either carries a configuration (and is
+  // in SHIPPED) or is one of the metrics settings, which `routekey validate` skips.
+  const noConfig = ['istio/bootstrap-stats-tags.yaml', 'istio/pod-annotation-patch.yaml', 'istio/proxy-stats.yaml'];
+  const withConfig = istioYamlFiles().filter((f) => scanFile(f, readText(f)).configurations.length > 0);
+  assert.deepEqual(withConfig, SHIPPED.filter((f) => f.startsWith('istio/')).sort());
+  assert.deepEqual(istioYamlFiles().filter((f) => !withConfig.includes(f)), noConfig);
   const module = new Uint8Array(readFileSync(WASM));
   for (const file of SHIPPED) {
     const found = findConfigurations(file, readText(file));
@@ -26,6 +30,18 @@ test('every configuration in envoy/ and istio/ is accepted by the built filter',
       assert.deepEqual(problems, [], `${file}: ${where}`);
       assert.deepEqual(await checkConfiguration(configuration, module), [], `${file}: ${where} accepted`);
     }
+  }
+});
+
+test('every ```json block of README.md is accepted by the built filter', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  const module = new Uint8Array(readFileSync(WASM));
+  const blocks = readmeJsonBlocks();
+  assert.ok(blocks.length >= 2, 'README.md shows both forms in ```json blocks (```jsonc one-liners are not checked)');
+  for (const { where, text } of blocks) {
+    // Byte for byte, as an Envoy StringValue would carry it.
+    assert.deepEqual(await checkConfiguration(text, module), [], `${where} accepted`);
   }
 });
 

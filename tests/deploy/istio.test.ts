@@ -1,11 +1,11 @@
 // istio/: every manifest validates against the Istio CRD schemas (@kubernetes-models/istio), and
-// the choices the docs rely on (root id, CLIENT mode, phase, failStrategy, metrics prefix) hold.
+// the choices README.md relies on (root id, CLIENT mode, phase, failStrategy, metrics prefix) hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin';
-import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
-import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator';
 import { istioYamlFiles, readText, readYaml, readYamlDocs, type Any } from './deploy-helpers.ts';
 
@@ -18,8 +18,8 @@ const WASMPLUGIN_FIELDS = new Set([
 
 const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
   'extensions.istio.io/v1alpha1/WasmPlugin': WasmPlugin,
-  'networking.istio.io/v1/Gateway': Gateway,
-  'networking.istio.io/v1/VirtualService': VirtualService,
+  'networking.istio.io/v1beta1/Gateway': Gateway,
+  'networking.istio.io/v1beta1/VirtualService': VirtualService,
   'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
 };
 
@@ -52,13 +52,42 @@ test('istio/: WasmPlugins use only fields of the WasmPlugin API and load routeke
     for (const k of Object.keys(doc.spec)) assert.ok(WASMPLUGIN_FIELDS.has(k), `${file}: spec.${k} is a WasmPlugin field`);
     assert.equal(doc.spec.pluginName, 'routekey', `${file}: pluginName is the module's root id`);
     assert.match(doc.spec.url, /^oci:\/\/REGISTRY\/routekey:VERSION$/, `${file}: url`);
-    assert.equal(doc.spec.type, 'HTTP');
+    assert.equal(doc.spec.type, undefined, `${file}: no spec.type (HTTP is the default; the field needs Istio 1.20)`);
     assert.equal(doc.spec.imagePullPolicy, 'IfNotPresent');
     assert.ok(doc.spec.selector?.matchLabels, `${file}: selects workloads`);
     assert.ok(doc.spec.pluginConfig, `${file}: has a pluginConfig`);
     // Chosen on purpose, never left to defaults (reasons in the manifests' comments).
     assert.equal(doc.spec.phase, 'AUTHN', `${file}: phase before authn/authz (no route change after authz)`);
     assert.equal(doc.spec.failStrategy, 'FAIL_CLOSE', `${file}: failStrategy written out`);
+  }
+});
+
+/**
+ * The oldest Istio the manifests work on, and why. WasmPlugin (extensions.istio.io/v1alpha1)
+ * arrived in Istio 1.12; later fields raise the bar, and an API server with an older CRD refuses
+ * them as unknown fields: match (implemented) 1.16, failStrategy 1.19, type 1.20.
+ * networking.istio.io/v1 arrived in 1.22; v1beta1 (same schema) is served since 1.5 and by every
+ * current release.
+ */
+const MIN_ISTIO = '1.19';
+const WASMPLUGIN_FIELDS_SINCE: Record<string, string> = {
+  selector: '1.12', url: '1.12', sha256: '1.12', imagePullPolicy: '1.12', imagePullSecret: '1.12', pluginConfig: '1.12',
+  pluginName: '1.12', phase: '1.12', priority: '1.12', match: '1.16', failStrategy: '1.19', type: '1.20',
+};
+const minor = (version: string) => Number(version.split('.')[1]);
+
+test(`istio/: every manifest works on Istio >= ${MIN_ISTIO} and says so`, () => {
+  for (const { file, doc } of wasmPlugins()) {
+    for (const k of Object.keys(doc.spec)) {
+      assert.ok(k in WASMPLUGIN_FIELDS_SINCE, `${file}: spec.${k}: add the Istio release that introduced it`);
+      assert.ok(minor(WASMPLUGIN_FIELDS_SINCE[k]) <= minor(MIN_ISTIO), `${file}: spec.${k} needs Istio ${WASMPLUGIN_FIELDS_SINCE[k]}, newer than ${MIN_ISTIO}`);
+    }
+  }
+  for (const { file, doc } of objects()) {
+    assert.notEqual(doc.apiVersion, 'networking.istio.io/v1', `${file}: ${doc.kind}: networking.istio.io/v1 needs Istio 1.22; use v1beta1`);
+  }
+  for (const file of istioYamlFiles()) {
+    assert.ok(readText(file).includes(`Istio >= ${MIN_ISTIO}`), `${file}: a comment states the minimum (Istio >= ${MIN_ISTIO})`);
   }
 });
 

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findConfigurations, UnreadableFileError } from '../../host/validate.ts';
-import { ROOT, filterMissing, readText } from './deploy-helpers.ts';
+import { findConfigurations, scanFile, UnreadableFileError } from '../../host/validate.ts';
+import { ROOT, filterMissing, istioYamlFiles, readText } from './deploy-helpers.ts';
 
 const VALID = { key: 'x-env', default: { destination: 'baseline.svc:8080' } };
 
@@ -48,6 +48,43 @@ test('findConfigurations: Kubernetes YAML — WasmPlugins only, other kinds skip
   assert.deepEqual(findConfigurations('x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'), []);
 });
 
+test('scanFile: what holds no configuration is skipped, and says what it is', () => {
+  const skipped = (name: string, text: string) => {
+    const r = scanFile(name, text);
+    assert.deepEqual(r.configurations, [], `${name}: no configuration`);
+    return r.skipped;
+  };
+  // The shipped metrics settings: a ConfigMap, an IstioOperator, a bare patch document.
+  assert.deepEqual(skipped('istio/bootstrap-stats-tags.yaml', readText('istio/bootstrap-stats-tags.yaml')), ['ConfigMap']);
+  assert.deepEqual(skipped('istio/proxy-stats.yaml', readText('istio/proxy-stats.yaml')), ['IstioOperator']);
+  assert.deepEqual(skipped('istio/pod-annotation-patch.yaml', readText('istio/pod-annotation-patch.yaml')), [
+    'a document without key, routes, rewrites or default (top level: spec)',
+  ]);
+  // Other shapes.
+  assert.deepEqual(skipped('a.yaml', 'apiVersion: v1\nkind: Service\n---\napiVersion: apps/v1\nkind: Deployment\n'), ['Service', 'Deployment']);
+  assert.deepEqual(skipped('a.yaml', 'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap}\n'), ['ConfigMap']);
+  assert.deepEqual(skipped('b.yaml', 'admin:\n  address: {socket_address: {address: 0.0.0.0, port_value: 9901}}\n'), [
+    'an Envoy bootstrap without envoy.filters.http.wasm',
+  ]);
+  assert.deepEqual(skipped('c.json', '{}'), ['an empty object']);
+  assert.deepEqual(skipped('c.json', '[1]'), ['a list, not an object']);
+  assert.deepEqual(skipped('c.yaml', 'just text\n'), ['a string, not an object']);
+  assert.deepEqual(skipped('c.yaml', ''), ['empty file']);
+  assert.deepEqual(skipped('c.yaml', '# only a comment\n---\n'), ['empty file']);
+  assert.deepEqual(skipped('c.yaml', 'colour: blue\nsize: 3\n'), ['a document without key, routes, rewrites or default (top level: colour, size)']);
+
+  // A bare document is a configuration as soon as it has one of its fields, valid or not: the
+  // filter then says what is wrong with it.
+  for (const text of ['key: x\n', 'routes: []\n', 'rewrites: {}\n', 'default: {destination: a}\n', '{"key": "x", "colour": 1}']) {
+    assert.equal(scanFile('c.yaml', text).configurations.length, 1, text);
+  }
+  // A List item that is itself a WasmPlugin is found.
+  const list = `apiVersion: v1\nkind: List\nitems:\n  - apiVersion: extensions.istio.io/v1alpha1\n    kind: WasmPlugin\n    metadata: {name: p}\n    spec: {pluginName: routekey, pluginConfig: {key: x}}\n`;
+  assert.deepEqual(scanFile('l.yaml', list).configurations.map((c) => [c.where, c.configuration]), [
+    ['items[0]: WasmPlugin p spec.pluginConfig', '{"key":"x"}'],
+  ]);
+});
+
 /** Runs `validate` as the CLI does, in a child process. */
 function runValidate(...args: string[]) {
   const script = `import { runValidate } from './host/validate.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
@@ -81,7 +118,7 @@ test('validate command: exit 0 and FILE: ok on every shipped file, 1 with the fi
     assert.equal(r.code, 1);
     assert.equal(r.stdout, `${ok}: ok\n`, 'only the good file is ok');
     const lines = r.stderr.trim().split('\n');
-    const lineFor = (file: string) => lines.find((l) => l.startsWith(`${file}: `)) ?? '';
+    const lineFor = (file: string) => lines.filter((l) => l.startsWith(`${file}: `)).join('\n');
     assert.match(lineFor(badDest), /routes\[0\]\.destination: expected host, host:port or http\(s\):\/\/host\[:port\]\[\/path\], got "ftp:\/\/x"/);
     assert.match(lineFor(badJson), /configuration: invalid JSON at line 2/);
     assert.match(lineFor(badYaml), /routes\[0\]\.name: /);
@@ -94,4 +131,59 @@ test('validate command: exit 0 and FILE: ok on every shipped file, 1 with the fi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('validate command: the README upgrade command checks envoy/ and istio/ and exits 0', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  // Exactly as README.md writes it (npx routekey = bin/routekey.js; bash expands istio/*.yaml).
+  const m = /`npx routekey (validate --wasm build\/routekey\.wasm envoy\/envoy\.yaml istio\/\*\.yaml)`/.exec(readText('README.md'));
+  assert.ok(m, 'README.md gives: npx routekey validate --wasm build/routekey.wasm envoy/envoy.yaml istio/*.yaml');
+  const r = spawnSync('bash', ['-c', `node bin/routekey.js ${m![1]}`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stderr, '');
+  const expected = ['envoy/envoy.yaml: ok'];
+  for (const file of istioYamlFiles()) {
+    const what: Record<string, string> = {
+      'istio/bootstrap-stats-tags.yaml': 'ConfigMap',
+      'istio/proxy-stats.yaml': 'IstioOperator',
+      'istio/pod-annotation-patch.yaml': 'a document without key, routes, rewrites or default (top level: spec)',
+    };
+    expected.push(what[file] ? `${file}: skipped (no routekey configuration: ${what[file]})` : `${file}: ok`);
+  }
+  assert.deepEqual(r.stdout.trim().split('\n'), expected);
+});
+
+test('validate command: skipped files do not fail, but nothing to check at all does', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  // One file with nothing to check: an error (the user named it to have it checked).
+  const one = runValidate('istio/proxy-stats.yaml');
+  assert.equal(one.code, 1);
+  assert.equal(one.stdout, 'istio/proxy-stats.yaml: skipped (no routekey configuration: IstioOperator)\n');
+  assert.match(one.stderr, /^routekey validate: nothing to check: no routekey configuration in istio\/proxy-stats\.yaml/);
+  // Several, none with a configuration: still an error.
+  const none = runValidate('istio/proxy-stats.yaml', 'istio/bootstrap-stats-tags.yaml');
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /nothing to check: no routekey configuration in any of the files/);
+  // Skipped files beside a checked one: exit 0.
+  const mixed = runValidate('istio/pod-annotation-patch.yaml', 'istio/wasmplugin.yaml');
+  assert.equal(mixed.code, 0, mixed.stderr);
+  assert.equal(mixed.stdout, 'istio/pod-annotation-patch.yaml: skipped (no routekey configuration: a document without key, routes, rewrites or default (top level: spec))\nistio/wasmplugin.yaml: ok\n');
+  // A skipped file does not hide a bad one.
+  const dir = mkdtempSync(join(tmpdir(), 'routekey-validate-'));
+  try {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'key: x\n');
+    const r = runValidate('istio/proxy-stats.yaml', bad);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /bad\.yaml: .*nothing to route/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The usage text says all this.
+  const help = runValidate('--help');
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /skipped \(no routekey configuration: \.\.\.\)/);
+  assert.match(help.stdout, /if no FILE holds a configuration at all .* that fails/);
 });

@@ -1,17 +1,10 @@
 // The built filter, driven through host/ as Envoy drives it: both configuration forms, every
 // routing decision, header operations, path prefixes, the decision header and the counters.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Plugin } from '../../host/api.ts';
-import { startRoutekey, request, header, all, counter } from '../helpers/routekey.ts';
+import { startsClosedAfterTests, request, header, all, counter } from '../helpers/routekey.ts';
 
-const plugins: Plugin[] = [];
-after(async () => { await Promise.all(plugins.map((p) => p.close())); });
-async function start(config: string | object, opts = {}) {
-  const p = await startRoutekey(config, opts);
-  plugins.push(p);
-  return p;
-}
+const start = startsClosedAfterTests();
 
 const ORIGINAL = '{"key": "environment", "destination": "http://example.org", "rewrites": {"dev": {"patch": [{"key": "Host", "val": "example.com"}, {"key": "dispatched", "val": true}], "destination": "http://example.com"}}}';
 

@@ -1,18 +1,11 @@
 // What the per-request path costs the host and what outside input cannot do to it: few host
 // calls, no logging at the default level, flat memory, and no trap from any header value or
 // any configuration bytes.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Plugin } from '../../host/api.ts';
-import { startRoutekey, request, header, counter } from '../helpers/routekey.ts';
+import { startRoutekey, startsClosedAfterTests, request, header, counter } from '../helpers/routekey.ts';
 
-const plugins: Plugin[] = [];
-after(async () => { await Promise.all(plugins.map((p) => p.close())); });
-async function start(config: string | object, opts = {}) {
-  const p = await startRoutekey(config, opts);
-  plugins.push(p);
-  return p;
-}
+const start = startsClosedAfterTests();
 
 const CONFIG = {
   key: [{ header: 'x-sandbox' }, { header: 'x-env' }],

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import { startPlugin } from '../../host/plugin.ts';
 import type { HeaderList, Plugin, PluginOptions } from '../../host/api.ts';
 
@@ -18,12 +20,25 @@ export async function startRoutekey(configuration: string | object, options: Par
   return startPlugin({ wasm: builtWasm(), rootId: 'routekey', configuration: text, workers: 1, ...options });
 }
 
-/** Runs one request through a new stream and returns what the filter left. */
+/** A start function for one test file: every plugin it starts is closed after the file's tests. */
+export function startsClosedAfterTests(): (configuration: string | object, options?: Partial<PluginOptions>) => Promise<Plugin> {
+  const plugins: Plugin[] = [];
+  after(async () => { await Promise.all(plugins.map((p) => p.close())); });
+  return async (configuration, options = {}) => {
+    const plugin = await startRoutekey(configuration, options);
+    plugins.push(plugin);
+    return plugin;
+  };
+}
+
+/** Runs one request through a new stream and returns what the filter left. Fails the test if
+ *  the filter made a host call Envoy would refuse (wrong phase, read past a buffer, ...). */
 export function request(plugin: Plugin, headers: HeaderList, responseHeaders: HeaderList = [[':status', '200']]) {
   const stream = plugin.createStream();
   const req = stream.onRequestHeaders(headers, true);
   const resp = stream.onResponseHeaders(responseHeaders, true);
   stream.complete();
+  assert.deepEqual(plugin.violations(), [], 'host calls Envoy would refuse');
   return { req, resp, stream };
 }
 
