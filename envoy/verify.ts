@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { applyOverlay, type Overlay } from './overlay.ts';
+import { applyOverlay, readOverlay, type Overlay } from '../host/runner/overlay.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const COMPOSE = ['compose', '-f', join(ROOT, 'envoy/docker-compose.yaml')];
@@ -166,8 +166,8 @@ function pickMode(): Mode {
 
 /** envoy/local.yaml with the VERIFY_*_PORT overrides applied, written to a temp file. */
 function localOverlay(): { path: string; overlay: Overlay } {
-  const overlay = parse(readFileSync(join(ROOT, 'envoy/local.yaml'), 'utf8')) as Overlay;
-  const port = (env: string, fallback: number) => (process.env[env] ? Number(process.env[env]) : fallback);
+  const overlay: Overlay = readOverlay(parse(readFileSync(join(ROOT, 'envoy/local.yaml'), 'utf8')));
+  const port = (env: string, fallback: number | undefined) => (process.env[env] ? Number(process.env[env]) : fallback ?? 0);
   overlay.listener!.port = port('VERIFY_LISTENER_PORT', overlay.listener!.port);
   overlay.admin!.port = port('VERIFY_ADMIN_PORT', overlay.admin!.port);
   overlay.clusters!.default.port = port('VERIFY_DEFAULT_PORT', overlay.clusters!.default.port);
@@ -194,8 +194,8 @@ async function main(): Promise<number> {
     }
   } else {
     const { path, overlay } = localOverlay();
-    listenerPort = overlay.listener!.port;
-    adminPort = overlay.admin!.port;
+    listenerPort = overlay.listener!.port!;
+    adminPort = overlay.admin!.port!;
     for (const name of ['default', 'dev']) {
       const upstream = join(ROOT, 'host/demo/upstream.mjs');
       start(`upstream-${name}`, process.execPath, [upstream, '--name', name, '--port', String(overlay.clusters![name].port), '--host', '127.0.0.1']);

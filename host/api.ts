@@ -6,6 +6,13 @@
 // context. Streams are spread over workers round-robin.
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical';
+/** A host log level: a LogLevelName, or 'off' (the guest reads 6 from proxy_get_log_level and
+ *  every line is dropped, as in Envoy). */
+export type LogLevelSetting = LogLevelName | 'off';
+/** How HeaderList strings map to header bytes (host/headers.ts): 'utf8' = text, encoded as UTF-8
+ *  (non-UTF-8 guest bytes read back as U+FFFD); 'latin1' = byte strings, one char per byte, the
+ *  form node:http uses, so bytes in = bytes out. */
+export type HeaderEncoding = 'utf8' | 'latin1';
 export type FailurePolicy = 'fail_closed' | 'fail_open' | 'fail_reload';
 export type HeaderList = Array<[string, string]>;
 
@@ -31,20 +38,28 @@ export interface PluginOptions {
   /** The plugin configuration bytes (a StringValue arrives raw). Empty = size 0. */
   configuration?: string | Uint8Array;
   vmConfiguration?: string | Uint8Array;
-  /** Worker VMs, default 2. */
+  /** Worker VMs, default 2. 0 = the canary only: the configuration is checked (what
+   *  `routekey validate` does) and createStream throws. */
   workers?: number;
   /** Envoy's default is fail_closed. */
   failurePolicy?: FailurePolicy;
   /** The host log level the guest sees through proxy_get_log_level; default 'info'. */
-  logLevel?: LogLevelName;
+  logLevel?: LogLevelSetting;
   clusters?: ClusterResolver;
   /** Called for every guest log line at or above the log level (besides being recorded). */
   onLog?: (entry: LogEntry) => void;
   /** Plugin-wide property answers for every context (e.g. 'node.id', 'xds.cluster_name'),
    *  keyed by dotted path. Stream properties given to createStream take precedence. */
   properties?: Record<string, string | number | Uint8Array>;
-  /** Record every host call (Plugin.hostCalls); default true. Bounded per VM. */
+  /** Record every host call (Plugin.hostCalls); default true. Bounded per VM. The runner turns
+   *  it off. */
   recordHostCalls?: boolean;
+  /** How HeaderList strings map to header bytes; default 'utf8'. The runner uses 'latin1'. */
+  headerEncoding?: HeaderEncoding;
+  /** Milliseconds since the epoch, default Date.now. When given, the guest's clocks read it, tick
+   *  periods are measured with it, and no real timers are armed: ticks fire only through
+   *  Plugin.tick() / fireTicks() (deterministic tests). */
+  clock?: () => number;
 }
 
 /** Thrown by startPlugin when Envoy would refuse the module itself (no ABI export, a missing
@@ -64,6 +79,7 @@ export interface ConfigRejected extends Error {
 
 export interface LocalReply {
   status: number;
+  /** Envoy's response code details (whitespace replaced by '_', as Envoy does). */
   details: string;
   body: Uint8Array;
   headers: HeaderList;
@@ -73,8 +89,10 @@ export interface LocalReply {
 /** What a header callback left behind. */
 export interface HeadersOutcome {
   /** continue: 0/2 returned; stop: 1/3/4 returned and not yet resumed; localReply: the guest sent
-   *  one; failed: the VM trapped (see Stream.failure) and the failure policy applies;
-   *  skipped: fail-open after a failed VM, the filter was bypassed. */
+   *  one; failed: the VM failed (now or before, see Stream.failure) under fail_closed /
+   *  fail_reload: localReply is Envoy's 503 wasm_fail_stream; skipped: the VM failed under
+   *  fail_open: Envoy continues the stream (CHECK_FAIL_HTTP returns Continue) with the headers as
+   *  they are, including changes the guest made before it trapped. */
   action: 'continue' | 'stop' | 'localReply' | 'failed' | 'skipped';
   /** The raw status the guest returned (undefined when it did not return). */
   status?: number;
@@ -89,7 +107,8 @@ export interface HeadersOutcome {
 
 /** What a body callback left behind. */
 export interface BodyOutcome {
-  /** continue: 0 returned; stop: 1..3 returned (or a local reply); failed / skipped as for headers. */
+  /** continue: 0 returned; stop: 1..3 returned (or a local reply); failed / skipped as for
+   *  headers (skipped carries the body as it is). */
   action: 'continue' | 'stop' | 'failed' | 'skipped';
   status?: number;
   /** The body buffer as the filter left it (what Envoy passes on for this callback). */
@@ -123,16 +142,21 @@ export interface MetricValue {
 }
 
 export interface Plugin {
+  /** Guest log lines at or above the log level, oldest first: the last 10 000. */
   readonly logs: LogEntry[];
-  /** Each new stream goes to the next worker VM. `properties` answer request.*, source.* etc.,
-   *  keyed by the dotted path ('request.path', 'source.address'). */
+  /** Each new stream goes to the next worker VM. `properties` answer source.*, destination.*,
+   *  connection.* etc., keyed by the dotted path ('source.address'). request.* and response.*
+   *  come from the live header maps (request.path, host, method, scheme, id, useragent, referer,
+   *  headers.<name>); a request.* given here overrides that (then a rewrite is not seen), so the
+   *  runner passes none but request.protocol. Throws when the plugin has no worker VM
+   *  (workers: 0) or is closed. */
   createStream(properties?: Record<string, string | number | Uint8Array>): Stream;
   /** Canary-checks the new configuration; on refusal throws ConfigRejected and keeps the old one. */
   reconfigure(configuration: string | Uint8Array): Promise<void>;
   /** Fires every worker's tick whose period has elapsed (the host also runs real timers). */
   tick(): void;
   metrics(): MetricValue[];
-  setLogLevel(level: LogLevelName): void;
+  setLogLevel(level: LogLevelSetting): void;
   /** Worker VMs that trapped, with the message. */
   failures(): Array<{ vm: string; message: string }>;
   close(): Promise<void>;
@@ -140,7 +164,7 @@ export interface Plugin {
   // --- observers for tests (host/plugin.ts) ---------------------------------------------------
   /** Every host call made by the guest (oldest first; bounded), optionally for one VM. */
   hostCalls(vm?: string): HostCallRecord[];
-  /** Strict-mode findings: calls Envoy tolerates but that point at a guest bug. */
+  /** Strict-mode findings: calls Envoy tolerates but that point at a guest bug (the last 10 000). */
   violations(): Violation[];
   /** Fires every armed tick now, whatever the elapsed time; returns how many fired. */
   fireTicks(): number;
@@ -174,7 +198,8 @@ export type ViolationKind =
   | 'invalid-memory'
   /** A host call Envoy forbids during _initialize/_start or inside malloc (traps). */
   | 'restricted'
-  /** An out-of-range enum, malformed pairs, an unusable callout request, an unknown status. */
+  /** An out-of-range enum, malformed pairs, an unusable callout request, an unknown status, a
+   *  second local reply in one stream (Envoy sends the first). */
   | 'bad-argument';
 
 export interface Violation {

@@ -4,9 +4,11 @@
 //   - timeout                                → 504 "upstream request timeout"
 //   - connect failure / reset before headers → 503 "upstream connect error or disconnect/reset…"
 //   - reset after the response started       → a reset (n_headers = 0, status BrokenConnection)
+// Header strings are byte strings (host/headers.ts), which node:http writes and reads as latin1.
 
 import http from 'node:http';
 import type { Pairs } from './abi/memory.ts';
+import { fromRawHeaders } from './http.ts';
 
 export interface CalloutRequest {
   host: string;
@@ -29,8 +31,6 @@ export interface InFlightCallout {
   abort(): void;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade']);
-
 /** The response Envoy's router synthesizes when it cannot get one from upstream. */
 export function localResponse(status: number, body: string): CalloutResult {
   const bytes = new TextEncoder().encode(body);
@@ -44,15 +44,6 @@ export function localResponse(status: number, body: string): CalloutResult {
     body: bytes,
     trailers: [],
   };
-}
-
-function rawToPairs(raw: string[]): Pairs {
-  const out: Pairs = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    if (!HOP_BY_HOP.has(k)) out.push([k, raw[i + 1]!]);
-  }
-  return out;
 }
 
 export function sendCallout(req: CalloutRequest): InFlightCallout {
@@ -91,9 +82,9 @@ export function sendCallout(req: CalloutRequest): InFlightCallout {
     res.on('end', () => {
       settle({
         kind: 'response',
-        headers: [[':status', String(res.statusCode ?? 0)], ...rawToPairs(res.rawHeaders)],
+        headers: [[':status', String(res.statusCode ?? 0)], ...fromRawHeaders(res.rawHeaders)],
         body: new Uint8Array(Buffer.concat(chunks)),
-        trailers: rawToPairs(res.rawTrailers),
+        trailers: fromRawHeaders(res.rawTrailers),
       });
     });
     res.on('aborted', () => settle({ kind: 'reset' }));

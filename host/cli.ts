@@ -8,10 +8,11 @@
 // bin/routekey.js (`npx routekey …`).
 
 import { pathToFileURL } from 'node:url';
-import type { LogEntry, LogLevelName } from './api.ts';
-import { parseLogLevel } from './runner/admin.ts';
+import type { LogEntry, LogLevelSetting } from './api.ts';
+import { isLoopback, parseLogLevel } from './runner/admin.ts';
 import { BootstrapError, loadBootstrap } from './runner/bootstrap.ts';
 import { startRunner, type Runner } from './runner/index.ts';
+import { runValidate } from './validate.ts';
 
 const USAGE = `usage:
   routekey run --config envoy.yaml [--overlay local.yaml] [--workers N] [--log-level LEVEL]
@@ -23,7 +24,7 @@ const USAGE = `usage:
       Build build/routekey.wasm if needed, start the demo upstreams and the runner (npm start).
   routekey validate FILE...
       Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).
-LEVEL: trace, debug, info, warning, error, critical.
+LEVEL: trace, debug, info, warning, error, critical, off.
 `;
 
 class UsageError extends Error {}
@@ -32,7 +33,7 @@ interface Flags {
   config?: string;
   overlay?: string;
   workers?: number;
-  logLevel?: LogLevelName;
+  logLevel?: LogLevelSetting;
 }
 
 function parseFlags(args: string[], allowed: Array<keyof Flags>): Flags {
@@ -63,7 +64,7 @@ function parseFlags(args: string[], allowed: Array<keyof Flags>): Flags {
       case '-l': {
         const v = value();
         const level = parseLogLevel(v);
-        if (!level) throw new UsageError(`--log-level: expected trace, debug, info, warning, error or critical, got "${v}"`);
+        if (!level) throw new UsageError(`--log-level: expected trace, debug, info, warning, error, critical or off, got "${v}"`);
         flags.logLevel = level;
         break;
       }
@@ -143,7 +144,14 @@ async function cmdRun(args: string[]): Promise<number> {
     onQuit: () => stop.trigger('/quitquitquit'),
   });
   for (const l of runner.listeners) console.error(`routekey: listener ${l.name} on ${l.address}:${l.port}`);
-  if (runner.admin) console.error(`routekey: admin on ${runner.admin.address}:${runner.admin.port}`);
+  if (runner.admin) {
+    const a = runner.admin;
+    console.error(`routekey: admin on ${a.address}:${a.port}`);
+    if (!isLoopback(a.address)) {
+      console.error(`routekey: warning: admin listens on ${a.address}:${a.port} as the bootstrap says (like Envoy), not on loopback: ` +
+        'whoever reaches it can change the log level and stop the runner (move it with --overlay, admin: {address: 127.0.0.1})');
+    }
+  }
   await serveUntilStopped(runner, stop);
   return 0;
 }
@@ -162,27 +170,6 @@ async function cmdDemo(args: string[]): Promise<number> {
   return 0;
 }
 
-async function cmdValidate(args: string[]): Promise<number> {
-  // host/validate.ts is written separately; imported lazily so the other commands never need it.
-  const spec = './validate.ts';
-  let mod: { runValidate?: (args: string[]) => Promise<number> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('validate.ts')) {
-      console.error('routekey: validate is not available in this checkout (host/validate.ts is missing)');
-      return 2;
-    }
-    throw e;
-  }
-  if (typeof mod.runValidate !== 'function') {
-    console.error('routekey: host/validate.ts does not export runValidate');
-    return 2;
-  }
-  return mod.runValidate(args);
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -192,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await cmdDemo(args);
       case 'validate':
-        return await cmdValidate(args);
+        return await runValidate(args);
       case undefined:
       case 'help':
       case '--help':

@@ -5,10 +5,10 @@
 
 import { readFile } from 'node:fs/promises';
 import type {
-  ConfigRejected, FailurePolicy, HostCallRecord, LogEntry, LogLevelName, MetricValue, Plugin, PluginOptions,
-  Stream, Violation,
+  ConfigRejected, FailurePolicy, HostCallRecord, LogEntry, LogLevelName, LogLevelSetting, MetricValue, Plugin,
+  PluginOptions, Stream, Violation,
 } from './api.ts';
-import { LOG_LEVELS } from './abi/types.ts';
+import { LOG_LEVEL_OFF, LOG_LEVELS } from './abi/types.ts';
 import { utf8 } from './abi/memory.ts';
 import { sendCallout } from './callouts.ts';
 import { MetricStore } from './metrics.ts';
@@ -29,6 +29,14 @@ export class ConfigRejectedError extends Error implements ConfigRejected {
 }
 
 const MAX_CALLS_PER_VM = 100_000;
+/** Log lines, violations and failures kept (the newest). */
+const MAX_KEPT = 10_000;
+
+/** Appends to a list that keeps only its newest `limit` items (trimmed in batches of a tenth). */
+function pushBounded<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit + limit / 10) list.splice(0, list.length - limit);
+}
 
 interface Worker {
   vm: WasmVm;
@@ -40,8 +48,9 @@ function bytesOf(v: string | Uint8Array | undefined): Uint8Array {
   return typeof v === 'string' ? utf8(v) : v;
 }
 
-function levelIndex(level: LogLevelName): number {
-  return LOG_LEVELS.indexOf(level);
+/** The number proxy_get_log_level answers: 0 trace … 5 critical, 6 off. */
+function levelIndex(level: LogLevelSetting): number {
+  return level === 'off' ? LOG_LEVEL_OFF : LOG_LEVELS.indexOf(level);
 }
 
 class PluginImpl implements Plugin {
@@ -53,6 +62,7 @@ class PluginImpl implements Plugin {
   private level: number;
   private closed = false;
   private readonly policy: FailurePolicy;
+  private readonly clock: () => number;
   private readonly metricStore = new MetricStore();
   private readonly calls = new Map<string, HostCallRecord[]>();
   private readonly violationList: Violation[] = [];
@@ -68,6 +78,7 @@ class PluginImpl implements Plugin {
     this.configuration = bytesOf(options.configuration);
     this.level = levelIndex(options.logLevel ?? 'info');
     this.policy = options.failurePolicy ?? 'fail_closed';
+    this.clock = options.clock ?? Date.now;
     const record = options.recordHostCalls ?? true;
     this.env = {
       plugin: { name: options.name ?? options.rootId, rootId: options.rootId, vmId: options.vmId ?? '' },
@@ -75,6 +86,8 @@ class PluginImpl implements Plugin {
       pluginProperties: options.properties,
       metrics: this.metricStore,
       clusters: options.clusters,
+      now: this.clock,
+      realTimers: options.clock === undefined,
       logLevel: () => this.level,
       log: (vm, level, message) => this.log(vm, level, message),
       hostCall: (r) => {
@@ -84,9 +97,9 @@ class PluginImpl implements Plugin {
         list.push(r);
         if (list.length > MAX_CALLS_PER_VM) list.splice(0, list.length - MAX_CALLS_PER_VM / 2);
       },
-      violation: (v) => this.violationList.push(v),
+      violation: (v) => pushBounded(this.violationList, v, MAX_KEPT),
       failed: (vm, message) => {
-        if (vm.name !== 'canary') this.failureList.push({ vm: vm.name, message });
+        if (vm.name !== 'canary') pushBounded(this.failureList, { vm: vm.name, message }, MAX_KEPT);
       },
       startCallout: (_vm, _root, _token, request) => {
         const callout = sendCallout(request);
@@ -102,7 +115,7 @@ class PluginImpl implements Plugin {
     const entry: LogEntry = { level, message, vm };
     this.captures.get(vm)?.push(entry);
     if (levelIndex(level) < this.level) return;
-    this.logs.push(entry);
+    pushBounded(this.logs, entry, MAX_KEPT);
     this.options.onLog?.(entry);
   }
 
@@ -152,10 +165,11 @@ class PluginImpl implements Plugin {
 
   createStream(properties: Record<string, string | number | Uint8Array> = {}): Stream {
     if (this.closed) throw new Error('plugin is closed');
+    if (this.workers.length === 0) throw new Error('plugin has no worker VMs (workers: 0)');
     const index = this.next++ % this.workers.length;
     if (this.workers[index]!.vm.failed && this.policy === 'fail_reload') this.reload(index);
     const w = this.workers[index]!;
-    return new StreamImpl(w.vm, w.root, this.policy, properties);
+    return new StreamImpl(w.vm, w.root, this.policy, properties, this.options.headerEncoding ?? 'utf8');
   }
 
   async reconfigure(configuration: string | Uint8Array): Promise<void> {
@@ -181,7 +195,7 @@ class PluginImpl implements Plugin {
   }
 
   tick(): void {
-    const now = Date.now();
+    const now = this.clock();
     for (const [vm, root] of this.armedRoots()) {
       if (now - root.lastTick >= root.tickPeriodMs) vm.fireTick(root);
     }
@@ -197,7 +211,7 @@ class PluginImpl implements Plugin {
     return this.metricStore.snapshot();
   }
 
-  setLogLevel(level: LogLevelName): void {
+  setLogLevel(level: LogLevelSetting): void {
     this.level = levelIndex(level);
   }
 

@@ -1,10 +1,18 @@
 // proxy_get_property: paths are NUL-separated segments. Strings come back raw, integers as 8-byte
 // little-endian, maps as serialized pairs. Missing → NotFound.
+//
+// request.* and response.* are read from the live header maps (byte strings, host/headers.ts), so
+// after a filter rewrites :authority, request.host answers the new value, as in Envoy.
 
 import { encodePairs, utf8 } from './abi/memory.ts';
 import type { HeaderMap } from './headers.ts';
 
 export type PropertyValue = string | number | bigint | boolean | Uint8Array;
+
+/** A header value (a byte string) as the bytes Envoy would answer. */
+class HeaderBytes {
+  constructor(readonly value: string) {}
+}
 export type PropertyBag = Record<string, string | number | Uint8Array>;
 
 export interface PropertyScope {
@@ -21,7 +29,8 @@ export interface PropertyScope {
   };
 }
 
-export function encodeValue(v: PropertyValue): Uint8Array {
+export function encodeValue(v: PropertyValue | HeaderBytes): Uint8Array {
+  if (v instanceof HeaderBytes) return Buffer.from(v.value, 'latin1');
   if (v instanceof Uint8Array) return v;
   if (typeof v === 'string') return utf8(v);
   const out = new Uint8Array(8);
@@ -40,44 +49,48 @@ export function splitPath(raw: string): string[] {
   return parts;
 }
 
-function fromHeaders(
-  map: HeaderMap | undefined,
-  rest: string[],
-  named: Record<string, () => PropertyValue | undefined>,
-): PropertyValue | undefined {
+type Answer = PropertyValue | HeaderBytes | undefined;
+
+function bytesOf(v: string | undefined): HeaderBytes | undefined {
+  return v === undefined ? undefined : new HeaderBytes(v);
+}
+
+function fromHeaders(map: HeaderMap | undefined, rest: string[], named: Record<string, () => Answer>): Answer {
   if (!map) return undefined;
   const [field, ...more] = rest;
   if (field === undefined) return undefined;
   if (field === 'headers') {
-    if (more.length === 0) return encodePairs(map.toList());
-    if (more.length === 1) return map.get(more[0]!);
+    if (more.length === 0) return encodePairs(map.toList(), 'latin1');
+    if (more.length === 1) return bytesOf(map.get(more[0]!));
     return undefined;
   }
   if (more.length > 0) return undefined;
   return named[field]?.();
 }
 
-function requestField(map: HeaderMap | undefined, rest: string[]): PropertyValue | undefined {
+/** Envoy's request attributes that come from the request headers. */
+function requestField(map: HeaderMap | undefined, rest: string[]): Answer {
   const path = (): string | undefined => map?.get(':path');
+  const header = (name: string) => () => bytesOf(map?.get(name));
   return fromHeaders(map, rest, {
-    path,
-    url_path: () => path()?.split('?')[0],
+    path: header(':path'),
+    url_path: () => bytesOf(path()?.split('?')[0]),
     query: () => {
       const p = path();
       if (p === undefined) return undefined;
       const i = p.indexOf('?');
-      return i < 0 ? '' : p.slice(i + 1);
+      return new HeaderBytes(i < 0 ? '' : p.slice(i + 1));
     },
-    host: () => map?.get(':authority'),
-    method: () => map?.get(':method'),
-    scheme: () => map?.get(':scheme'),
-    id: () => map?.get('x-request-id'),
-    referer: () => map?.get('referer'),
-    useragent: () => map?.get('user-agent'),
+    host: header(':authority'),
+    method: header(':method'),
+    scheme: header(':scheme'),
+    id: header('x-request-id'),
+    referer: header('referer'),
+    useragent: header('user-agent'),
   });
 }
 
-function responseField(map: HeaderMap | undefined, rest: string[]): PropertyValue | undefined {
+function responseField(map: HeaderMap | undefined, rest: string[]): Answer {
   return fromHeaders(map, rest, {
     code: () => {
       const s = map?.get(':status');
@@ -107,7 +120,7 @@ export function resolveProperty(segments: string[], scope: PropertyScope): Uint8
   if (pluginWide !== undefined) return encodeValue(pluginWide);
   if (s) {
     const rest = segments.slice(1);
-    let v: PropertyValue | undefined;
+    let v: Answer;
     if (top === 'request') v = requestField(s.requestHeaders, rest);
     else if (top === 'response') v = responseField(s.responseHeaders, rest);
     if (v !== undefined) return encodeValue(v);

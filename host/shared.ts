@@ -1,5 +1,6 @@
 // Process-wide shared data and shared queues, keyed by vm_id like Envoy's (every worker VM of
-// every plugin with the same vm_id sees the same keys; Istio leaves vm_id empty).
+// every plugin with the same vm_id sees the same keys; Istio leaves vm_id empty). Keys, names and
+// vm ids are byte strings (host/headers.ts), compared byte for byte.
 
 import { WasmResult } from './abi/types.ts';
 
@@ -30,10 +31,6 @@ class SharedData {
     if (existing && cas !== 0 && cas !== existing.cas) return WasmResult.CasMismatch;
     map.set(key, { value, cas: this.casValue() });
     return WasmResult.Ok;
-  }
-
-  keys(vmId: string): string[] {
-    return [...(this.data.get(vmId)?.keys() ?? [])];
   }
 
   clear(vmId?: string): void {

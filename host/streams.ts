@@ -7,24 +7,30 @@
 // on_request_headers and while the request stays paused from it; once it continues (return 0/2 or
 // proxy_continue_stream) they are gone (get/replace → BadArgument, get_pairs → empty). In on_log
 // both header maps are readable, not writable.
+//
+// A failed VM (a trap now or earlier) is handled like cpp-host's CHECK_FAIL_HTTP: under fail_open
+// the callback answers Continue and the stream goes on with its headers/body as they are
+// ('skipped'); otherwise Envoy's 503 wasm_fail_stream reply ('failed').
 
 import type {
-  BodyOutcome, FailurePolicy, HeaderList, HeadersOutcome, LocalReply, Stream,
+  BodyOutcome, FailurePolicy, HeaderEncoding, HeaderList, HeadersOutcome, LocalReply, Stream,
 } from './api.ts';
 import { BufferType, GRPC_UNAVAILABLE, StreamType, WasmResult } from './abi/types.ts';
-import { HeaderMap } from './headers.ts';
+import { HeaderMap, listFromBytes, listToBytes } from './headers.ts';
 import type { PropertyBag } from './properties.ts';
 import type { RootContext, StreamContext, WasmVm } from './vm.ts';
 
 /** What host functions may do to a stream (implemented by StreamImpl). */
 export interface StreamEvents {
   continueStream(type: StreamType.Request | StreamType.Response): WasmResult;
-  closeStream(type: StreamType.Request | StreamType.Response): WasmResult;
+  /** proxy_close_stream: Envoy resets the whole HTTP stream, whichever side is named. */
+  closeStream(): WasmResult;
+  /** A reply from the guest (header strings are byte strings). */
   sendLocalReply(reply: LocalReply): void;
   vmFailed(message: string): void;
 }
 
-/** The per-stream data host functions read and write. */
+/** The per-stream data host functions read and write. Header maps hold byte strings. */
 export class StreamState {
   requestHeaders?: HeaderMap;
   responseHeaders?: HeaderMap;
@@ -39,6 +45,7 @@ export class StreamState {
   bodyWindow: BufferType | undefined;
   readonly written = new Map<string, Uint8Array>();
   routeCacheCleared = false;
+  /** The guest's local reply (or the 503 of a failed VM), headers in the API's encoding. */
   localReply?: LocalReply;
   streamReset = false;
 
@@ -48,12 +55,13 @@ export class StreamState {
   ) {}
 }
 
-/** The reply Envoy sends when the wasm VM failed (fail-closed). */
+/** The reply Envoy sends when the wasm VM failed (fail-closed): Context::failStream. */
 export function failStreamReply(): LocalReply {
   return { status: 503, details: 'wasm_fail_stream', body: new Uint8Array(0), headers: [], grpcStatus: GRPC_UNAVAILABLE };
 }
 
 type Mode = 'active' | 'failClosed' | 'skipped';
+type Side = 'request' | 'response';
 
 function headersAction(status: number): 'continue' | 'stop' {
   return status === 0 || status === 2 ? 'continue' : 'stop';
@@ -68,7 +76,7 @@ export class StreamImpl implements Stream {
   private created = false;
   private completed = false;
   /** Which of this stream's callbacks is running (to tell own-callback calls from later ones). */
-  private running: 'request_headers' | 'response_headers' | 'request_body' | 'response_body' | 'other' | undefined;
+  private running: 'request_headers' | 'response_headers' | 'request_body' | 'response_body' | undefined;
   private requestPaused = false;
   private responsePaused = false;
   private requestStatus?: number;
@@ -82,15 +90,16 @@ export class StreamImpl implements Stream {
     root: RootContext,
     private readonly policy: FailurePolicy,
     properties: PropertyBag,
+    private readonly encoding: HeaderEncoding,
   ) {
     this.state = new StreamState(properties, {
       continueStream: (t) => this.continueStream(t),
-      closeStream: (t) => this.closeStream(t),
+      closeStream: () => this.closeStream(),
       sendLocalReply: (r) => this.sendLocalReply(r),
       vmFailed: (m) => this.vmFailed(m),
     });
     if (vm.failed || vm.closed) {
-      this.mode = policy === 'fail_open' ? 'skipped' : 'failClosed';
+      this.mode = this.failedMode();
       this.contextId = 0;
     } else {
       this.mode = 'active';
@@ -103,7 +112,7 @@ export class StreamImpl implements Stream {
 
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
     if (this.state.requestHeaders) throw new Error('onRequestHeaders called twice on one stream');
-    const map = HeaderMap.fromReceived(headers);
+    const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
     this.state.requestHeaders = map;
     const early = this.inactive('request');
     if (early) return (this.lastRequest = early);
@@ -111,9 +120,7 @@ export class StreamImpl implements Stream {
     const status = this.run('request_headers', 'proxy_on_request_headers', [map.size, endOfStream ? 1 : 0]);
     if (status === 'failed') return (this.lastRequest = this.failedOutcome('request'));
     this.requestStatus = status;
-    const outcome = this.afterHeaders('request', status);
-    this.lastRequest = outcome;
-    return outcome;
+    return (this.lastRequest = this.afterHeaders('request', status));
   }
 
   whenRequestResumed(): Promise<HeadersOutcome> {
@@ -126,7 +133,7 @@ export class StreamImpl implements Stream {
   }
 
   onResponseHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
-    const map = HeaderMap.fromReceived(headers);
+    const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
     this.state.responseHeaders = map;
     this.state.requestWindow = false;
     const early = this.inactive('response');
@@ -166,11 +173,13 @@ export class StreamImpl implements Stream {
 
   // --- internals ------------------------------------------------------------------------------
 
-  /** Outcome when the filter does not run: skipped (fail-open) or 503 (fail-closed). */
-  private inactive(which: 'request' | 'response'): HeadersOutcome | undefined {
-    if (this.mode === 'active' && this.vm.failed) {
-      this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
-    }
+  private failedMode(): Mode {
+    return this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+  }
+
+  /** Outcome when the filter does not run (its VM failed before): skipped or 503. */
+  private inactive(which: Side): HeadersOutcome | undefined {
+    if (this.mode === 'active' && this.vm.failed) this.mode = this.failedMode();
     if (this.mode === 'skipped') return this.outcome(which, 'skipped');
     if (this.mode === 'failClosed') {
       this.state.localReply = failStreamReply();
@@ -206,17 +215,19 @@ export class StreamImpl implements Stream {
   private captureFailure(): boolean {
     if (!this.vm.failed) return false;
     this.failure ??= this.vm.failed;
-    this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    this.mode = this.failedMode();
     return true;
   }
 
-  private failedOutcome(which: 'request' | 'response'): HeadersOutcome {
+  /** The VM trapped in this stream's header callback: CHECK_FAIL_HTTP. */
+  private failedOutcome(which: Side): HeadersOutcome {
     this.state.requestWindow = this.state.responseWindow = false;
-    if (this.policy !== 'fail_open') this.state.localReply = failStreamReply();
+    if (this.policy === 'fail_open') return this.outcome(which, 'skipped');
+    this.state.localReply = failStreamReply();
     return this.outcome(which, 'failed');
   }
 
-  private afterHeaders(which: 'request' | 'response', status: number): HeadersOutcome {
+  private afterHeaders(which: Side, status: number): HeadersOutcome {
     if (status > 4) {
       this.vm.violation('bad-argument', `proxy_on_${which}_headers`, `unknown FilterHeadersStatus ${status}`);
     }
@@ -236,18 +247,19 @@ export class StreamImpl implements Stream {
     return this.outcome(which, action, status);
   }
 
-  private outcome(which: 'request' | 'response', action: HeadersOutcome['action'], status?: number): HeadersOutcome {
+  private outcome(which: Side, action: HeadersOutcome['action'], status?: number): HeadersOutcome {
     const s = this.state;
     const map = which === 'request' ? s.requestHeaders : s.responseHeaders;
-    const o: HeadersOutcome = { action, headers: map?.toList() ?? [], routeCacheCleared: s.routeCacheCleared };
+    const headers = listFromBytes(map?.toList() ?? [], this.encoding);
+    const o: HeadersOutcome = { action, headers, routeCacheCleared: s.routeCacheCleared };
     if (status !== undefined) o.status = status;
     if (s.localReply) o.localReply = s.localReply;
     if (s.streamReset) o.streamReset = true;
     return o;
   }
 
-  private body(which: 'request' | 'response', chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
-    if (this.mode === 'active' && this.vm.failed) this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+  private body(which: Side, chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
+    if (this.mode === 'active' && this.vm.failed) this.mode = this.failedMode();
     if (this.mode === 'skipped') return { action: 'skipped', body: chunk };
     if (this.mode === 'failClosed') return { action: 'failed', localReply: failStreamReply() };
     const s = this.state;
@@ -265,10 +277,13 @@ export class StreamImpl implements Stream {
     } finally {
       s.bodyWindow = undefined;
     }
-    if (status === 'failed') {
-      return this.policy === 'fail_open' ? { action: 'failed' } : { action: 'failed', localReply: failStreamReply() };
-    }
     const body = isRequest ? s.requestBody : s.responseBody;
+    if (status === 'failed') {
+      // CHECK_FAIL_HTTP: fail-open continues with the buffer as it is.
+      if (this.policy === 'fail_open') return { action: 'skipped', body };
+      s.localReply = failStreamReply();
+      return { action: 'failed', localReply: s.localReply };
+    }
     // 1 StopIterationAndBuffer and 2 StopIterationAndWatermark keep buffering; 0 and 3 do not.
     const keep = status === 1 || status === 2;
     if (isRequest) this.bufferRequestBody = keep;
@@ -297,7 +312,6 @@ export class StreamImpl implements Stream {
 
   private resumeRequest(): void {
     if (!this.requestPaused) return;
-    this.requestPaused = false;
     this.state.requestWindow = false;
     this.settleRequest(this.outcome('request', 'continue', this.requestStatus));
   }
@@ -315,33 +329,42 @@ export class StreamImpl implements Stream {
     for (const w of waiters) w(outcome);
   }
 
-  private closeStream(type: StreamType.Request | StreamType.Response): WasmResult {
-    void type;
-    this.state.streamReset = true;
+  /** Envoy's after-VM-call actions of a local reply or a reset: windows close, a pause ends. */
+  private endAfterCall(action: HeadersOutcome['action']): void {
     this.vm.deferAfterCall(() => {
       this.state.requestWindow = this.state.responseWindow = false;
       this.responsePaused = false;
-      if (this.requestPaused) this.settleRequest(this.outcome('request', 'stop', this.requestStatus));
+      if (this.requestPaused) this.settleRequest(this.outcome('request', action, this.requestStatus));
     });
+  }
+
+  private closeStream(): WasmResult {
+    this.state.streamReset = true;
+    this.endAfterCall('stop');
     return WasmResult.Ok;
   }
 
   private sendLocalReply(reply: LocalReply): void {
-    this.state.localReply = reply;
+    this.state.localReply = { ...reply, headers: listFromBytes(reply.headers, this.encoding) };
     // Envoy treats the current callback as stopped and sends the reply after the VM call.
-    this.vm.deferAfterCall(() => {
-      this.state.requestWindow = this.state.responseWindow = false;
-      this.responsePaused = false;
-      if (this.requestPaused) this.settleRequest(this.outcome('request', 'localReply', this.requestStatus));
-    });
+    this.endAfterCall('localReply');
   }
 
+  /**
+   * The VM failed outside this stream's callbacks (a root callback) while the request waits.
+   * Envoy would leave such a stream paused until its idle timeout; the host settles it the way
+   * the failure policy treats the stream's next callback, so drivers need no timeout of their own.
+   */
   private vmFailed(message: string): void {
     if (!this.requestPaused) return;
     this.failure ??= message;
-    this.mode = this.policy === 'fail_open' ? 'skipped' : 'failClosed';
+    this.mode = this.failedMode();
     this.state.requestWindow = false;
-    if (this.policy !== 'fail_open') this.state.localReply = failStreamReply();
+    if (this.mode === 'skipped') {
+      this.settleRequest(this.outcome('request', 'skipped', this.requestStatus));
+      return;
+    }
+    this.state.localReply = failStreamReply();
     this.settleRequest(this.outcome('request', 'failed', this.requestStatus));
   }
 }

@@ -19,20 +19,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { LogEntry, Plugin, PluginOptions } from './api.ts';
+import { decodeAnyConfiguration, WASM_FILTER_TYPE } from './runner/wasm-config.ts';
 
 /** The root id the module registers (assembly/index.ts); Envoy root_id / Istio pluginName. */
 export const ROOT_ID = 'routekey';
 /** build/routekey.wasm of this checkout, wherever the command runs from. */
 export const DEFAULT_WASM = fileURLToPath(new URL('../build/routekey.wasm', import.meta.url));
 
-const WASM_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
 
 /** One configuration found in a file. */
 export interface FoundConfiguration {
   /** Where it sits in the file ('' when the file is the configuration itself). */
   where: string;
   /** The bytes the filter receives in proxy_on_configure. */
-  configuration: string;
+  configuration: string | Uint8Array;
   /** Problems found around the configuration (e.g. a root id the module does not register). */
   problems: string[];
 }
@@ -169,21 +169,17 @@ function fromWasmFilter(node: JsonObject, path: string, at: (path: string) => st
   if (!isObject(any)) {
     return { where, configuration: '', problems: [...problems, `${where}: expected a google.protobuf.Any`] };
   }
-  // Envoy: a StringValue/BytesValue arrives unwrapped, a Struct as its JSON text.
-  switch (any['@type']) {
-    case 'type.googleapis.com/google.protobuf.StringValue':
-      return { where, configuration: typeof any.value === 'string' ? any.value : '', problems };
-    case 'type.googleapis.com/google.protobuf.BytesValue':
-      return { where, configuration: Buffer.from(String(any.value ?? ''), 'base64').toString('utf8'), problems };
-    case 'type.googleapis.com/google.protobuf.Struct':
-      return { where, configuration: JSON.stringify(any.value ?? {}), problems };
-    default:
-      return {
-        where,
-        configuration: '',
-        problems: [...problems, `${where}: expected @type google.protobuf.StringValue, BytesValue or Struct, got ${JSON.stringify(any['@type'] ?? null)}`],
-      };
+  // Envoy hands the filter a StringValue/BytesValue unwrapped and any other Any (a Struct too)
+  // as its protobuf encoding: decode it the way the runner does, and say why a Struct fails.
+  const decoded = decodeAnyConfiguration(any);
+  if (!decoded.ok) {
+    return { where, configuration: '', problems: [...problems, `${where}.${decoded.field}: ${decoded.problem}`] };
   }
+  if (any['@type'] === 'type.googleapis.com/google.protobuf.Struct') {
+    problems.push(`${where}: a google.protobuf.Struct reaches the filter as protobuf bytes, not JSON: ` +
+      'use a google.protobuf.StringValue holding the JSON');
+  }
+  return { where, configuration: decoded.value, problems };
 }
 
 /** Visits every object in a JSON tree with its dotted/indexed path. */
@@ -202,7 +198,7 @@ type StartPlugin = (options: PluginOptions) => Promise<Plugin>;
  * Loads one configuration into the module (canary only) and returns the filter's refusal lines;
  * an empty list means accepted.
  */
-export async function checkConfiguration(configuration: string, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
+export async function checkConfiguration(configuration: string | Uint8Array, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
   const { startPlugin } = (await import('./plugin.ts')) as { startPlugin: StartPlugin };
   let plugin: Plugin | undefined;
   try {

@@ -38,6 +38,10 @@ export interface VmEnvironment {
   pluginProperties?: PropertyBag;
   metrics: MetricStore;
   clusters?: ClusterResolver;
+  /** Milliseconds since the epoch: the guest's clocks and tick periods. */
+  now(): number;
+  /** Arm real timers for tick periods (false with an injected clock: ticks only on demand). */
+  realTimers: boolean;
   logLevel(): number;
   log(vm: string, level: LogLevelName, message: string): void;
   hostCall(record: HostCallRecord): void;
@@ -248,6 +252,16 @@ export class WasmVm implements QueueOwner {
     this.env.log(this.name, level, message);
   }
 
+  /** The guest's realtime clock (Envoy's getCurrentTimeNanoseconds). */
+  nowNanoseconds(): bigint {
+    return BigInt(Math.round(this.env.now())) * 1_000_000n;
+  }
+
+  /** The guest's monotonic clock (the injected clock when there is one). */
+  monotonicNanoseconds(): bigint {
+    return this.env.realTimers ? process.hrtime.bigint() : this.nowNanoseconds();
+  }
+
   private allocate(size: number): number {
     const saved = this.restricted;
     const savedCallback = this.callback;
@@ -329,7 +343,7 @@ export class WasmVm implements QueueOwner {
   startRoot(rootId: string, configuration: Uint8Array): { root: RootContext; ok: boolean } {
     const root: RootContext = {
       kind: 'root', id: this.allocContextId(), rootId, configuration, configuring: false,
-      tickPeriodMs: 0, lastTick: Date.now(), callouts: new Map(), status: { code: 0, message: '' }, alive: true,
+      tickPeriodMs: 0, lastTick: this.env.now(), callouts: new Map(), status: { code: 0, message: '' }, alive: true,
     };
     this.contexts.set(root.id, root);
     this.call(root, 'proxy_on_context_create', [root.id, 0]);
@@ -380,8 +394,8 @@ export class WasmVm implements QueueOwner {
     if (root.timer) clearInterval(root.timer);
     root.timer = undefined;
     root.tickPeriodMs = ms;
-    root.lastTick = Date.now();
-    if (ms > 0 && root.alive && this.isAlive()) {
+    root.lastTick = this.env.now();
+    if (ms > 0 && root.alive && this.isAlive() && this.env.realTimers) {
       root.timer = setInterval(() => this.fireTick(root), ms);
       root.timer.unref();
     }
@@ -389,7 +403,7 @@ export class WasmVm implements QueueOwner {
 
   fireTick(root: RootContext): boolean {
     if (!this.isAlive() || !root.alive || root.tickPeriodMs <= 0) return false;
-    root.lastTick = Date.now();
+    root.lastTick = this.env.now();
     this.call(root, 'proxy_on_tick', [root.id]);
     return true;
   }
@@ -439,16 +453,15 @@ export class WasmVm implements QueueOwner {
     this.call(ctx, 'proxy_on_queue_ready', [ctx.id, token]);
   }
 
-  /** Shuts the VM down: root contexts get on_done/on_delete, timers and callouts stop. */
   /** The guest's linear memory size in bytes. */
   memoryBytes(): number {
     return this.memory.byteLength;
   }
 
+  /** Shuts the VM down: root contexts get on_done/on_delete, timers and callouts stop. */
   close(): void {
     if (this.closed) return;
     for (const root of this.roots()) this.shutdownRoot(root);
-    for (const ctx of this.contexts.values()) if (ctx.kind === 'root') this.stopRoot(ctx);
     this.closed = true;
   }
 }

@@ -1,14 +1,18 @@
 // Every host function Envoy gives a proxy-wasm module: env.proxy_* of the module's ABI version and
-// Envoy's WASI subset under both wasi_snapshot_preview1 and wasi_unstable. Each call is checked
-// against the start-up/malloc restrictions, recorded (name + result) and, where Envoy would
-// silently tolerate a guest mistake, reported as a violation.
+// Envoy's WASI subset (abi/wasi.ts) under both wasi_snapshot_preview1 and wasi_unstable. Each call
+// is checked against the start-up/malloc restrictions, recorded (name + result) and, where Envoy
+// would silently tolerate a guest mistake, reported as a violation.
+//
+// Header keys and values cross as byte strings (host/headers.ts): bytes in guest memory are
+// copied unchanged to and from the header maps.
 
 import {
   type AbiVersion, BUFFER_TYPE_MAX, BufferType, HEADER_MAP_TYPE_MAX, HeaderMapType, LOG_LEVEL_MAX,
-  LOG_LEVELS, STREAM_TYPE_MAX, StreamType, WasiErrno, WasmResult,
+  LOG_LEVELS, STREAM_TYPE_MAX, StreamType, WasmResult,
 } from './types.ts';
-import { decodePairs, encodePairs, fromUtf8, utf8 } from './memory.ts';
-import { HeaderMap } from '../headers.ts';
+import { decodePairs, encodePairs, utf8 } from './memory.ts';
+import { type HostFn, WASI_FUNCTIONS, WASI_MODULES, wasiImports } from './wasi.ts';
+import { HeaderMap, toByteString } from '../headers.ts';
 import { resolveProperty, splitPath } from '../properties.ts';
 import { sharedData, sharedQueues } from '../shared.ts';
 import type { Context, WasmVm } from '../vm.ts';
@@ -30,14 +34,6 @@ const ABI_SPECIFIC: Record<AbiVersion, string[]> = {
   '0.2.1': ['continue_stream', 'close_stream', 'get_log_level'],
 };
 
-export const WASI_FUNCTIONS = [
-  'fd_write', 'fd_read', 'fd_seek', 'fd_close', 'fd_fdstat_get', 'environ_get', 'environ_sizes_get',
-  'args_get', 'args_sizes_get', 'clock_time_get', 'random_get', 'proc_exit', 'path_open',
-  'fd_prestat_get', 'fd_prestat_dir_name', 'poll_oneoff', 'sched_yield',
-];
-
-export const WASI_MODULES = ['wasi_snapshot_preview1', 'wasi_unstable'];
-
 /** `module.name` of every function the host provides to a module of this ABI version. */
 export function providedImports(abi: AbiVersion): Set<string> {
   const names = [...COMMON_PROXY, ...ABI_SPECIFIC[abi]].map((f) => `env.proxy_${f}`);
@@ -46,7 +42,6 @@ export function providedImports(abi: AbiVersion): Set<string> {
   return new Set(names);
 }
 
-type HostFn = (...args: any[]) => number | void;
 const EMPTY = new Uint8Array(0);
 
 /** A buffer as get/set_buffer_bytes see it. */
@@ -59,7 +54,7 @@ interface BufferView {
 
 export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>> {
   const env: Record<string, HostFn> = {};
-  const vmId = vm.env.plugin.vmId;
+  const vmId = toByteString(vm.env.plugin.vmId, 'utf8');
   const legacy = vm.abi === '0.1.0';
 
   const mem = () => vm.mem;
@@ -149,7 +144,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
 
   define('proxy_get_header_map_value', (type: number, kp: number, ks: number, vpp: number, vsp: number) => {
     if (type > HEADER_MAP_TYPE_MAX) return badArg(`map type ${type}`);
-    const key = mem().readString(kp, ks);
+    const key = mem().readByteString(kp, ks);
     if (key === undefined) return badMemory();
     const { map, logPhase } = constMap(type);
     if (!map) {
@@ -159,28 +154,28 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     }
     const value = map.get(key);
     if (value === undefined) return legacy ? out(EMPTY, vpp, vsp) : WasmResult.NotFound;
-    return out(utf8(value), vpp, vsp);
+    return out(Buffer.from(value, 'latin1'), vpp, vsp);
   });
 
   define('proxy_add_header_map_value', (type: number, kp: number, ks: number, vp: number, vs: number) => {
     if (type > HEADER_MAP_TYPE_MAX) return badArg(`map type ${type}`);
-    const key = mem().readString(kp, ks);
-    const value = mem().readString(vp, vs);
+    const key = mem().readByteString(kp, ks);
+    const value = mem().readByteString(vp, vs);
     if (key === undefined || value === undefined) return badMemory();
     return withMutableMap(type, (m) => m.add(key, value));
   });
 
   define('proxy_replace_header_map_value', (type: number, kp: number, ks: number, vp: number, vs: number) => {
     if (type > HEADER_MAP_TYPE_MAX) return badArg(`map type ${type}`);
-    const key = mem().readString(kp, ks);
-    const value = mem().readString(vp, vs);
+    const key = mem().readByteString(kp, ks);
+    const value = mem().readByteString(vp, vs);
     if (key === undefined || value === undefined) return badMemory();
     return withMutableMap(type, (m) => m.replace(key, value));
   });
 
   define('proxy_remove_header_map_value', (type: number, kp: number, ks: number) => {
     if (type > HEADER_MAP_TYPE_MAX) return badArg(`map type ${type}`);
-    const key = mem().readString(kp, ks);
+    const key = mem().readByteString(kp, ks);
     if (key === undefined) return badMemory();
     return withMutableMap(type, (m) => m.remove(key));
   });
@@ -190,14 +185,14 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     const { map, logPhase } = constMap(type);
     if (!map && !logPhase) wrongPhase(`header map ${type}`);
     const pairs = map?.toList() ?? [];
-    return out(pairs.length === 0 ? EMPTY : encodePairs(pairs), ptrPtr, sizePtr);
+    return out(pairs.length === 0 ? EMPTY : encodePairs(pairs, 'latin1'), ptrPtr, sizePtr);
   });
 
   define('proxy_set_header_map_pairs', (type: number, ptr: number, size: number) => {
     if (type > HEADER_MAP_TYPE_MAX) return badArg(`map type ${type}`);
     const data = mem().read(ptr, size);
     if (data === undefined) return badMemory();
-    const pairs = decodePairs(data);
+    const pairs = decodePairs(data, 'latin1');
     if (pairs === null) {
       vm.violation('bad-argument', currentCall, `${currentCall}: malformed or oversized pairs read as an empty map`);
     }
@@ -304,26 +299,24 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
 
   // --- stream control -------------------------------------------------------------------------
 
-  const continueStream = (type: number): WasmResult => {
+  /**
+   * proxy_continue_stream / proxy_close_stream on an HTTP stream, as Envoy's Context answers:
+   * request/response act on the stream; downstream/upstream have no network callbacks there
+   * (continue: Ok / Unimplemented, close: Ok); beyond the enum → BadArgument.
+   */
+  const streamControl = (type: number, act: 'continue' | 'close'): WasmResult => {
     if (type > STREAM_TYPE_MAX) return badArg(`stream type ${type}`);
     const s = stream();
     if (!s) {
       wrongPhase('a stream');
       return WasmResult.Ok;
     }
-    if (type !== StreamType.Request && type !== StreamType.Response) return WasmResult.BadArgument;
-    return s.state.events.continueStream(type);
-  };
-  const closeStream = (type: number): WasmResult => {
-    if (type > STREAM_TYPE_MAX) return badArg(`stream type ${type}`);
-    const s = stream();
-    if (!s) {
-      wrongPhase('a stream');
-      return WasmResult.Ok;
+    if (type === StreamType.Request || type === StreamType.Response) {
+      return act === 'continue' ? s.state.events.continueStream(type) : s.state.events.closeStream();
     }
-    if (type !== StreamType.Request && type !== StreamType.Response) return WasmResult.BadArgument;
-    return s.state.events.closeStream(type);
+    return act === 'continue' && type === StreamType.Upstream ? WasmResult.Unimplemented : WasmResult.Ok;
   };
+  const continueStream = (type: number) => streamControl(type, 'continue');
   if (vm.abi === '0.1.0') {
     define('proxy_continue_request', () => continueStream(StreamType.Request));
     define('proxy_continue_response', () => continueStream(StreamType.Response));
@@ -338,7 +331,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     });
   } else {
     define('proxy_continue_stream', continueStream);
-    define('proxy_close_stream', closeStream);
+    define('proxy_close_stream', (type: number) => streamControl(type, 'close'));
     if (vm.abi === '0.2.1') {
       define('proxy_get_log_level', (levelPtr: number) =>
         mem().writeU32(levelPtr, vm.env.logLevel()) ? WasmResult.Ok : badMemory());
@@ -357,8 +350,18 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
       wrongPhase('a stream to reply on');
       return WasmResult.Ok;
     }
+    if (s.state.localReply) {
+      // Envoy answers Ok and sends the first reply only (1.27: local_reply_sent_).
+      vm.violation('bad-argument', currentCall, `${currentCall}: a second local reply in one stream is dropped`);
+      return WasmResult.Ok;
+    }
     s.state.events.sendLocalReply({
-      status: status >>> 0, details, body, headers: decodePairs(headers) ?? [], grpcStatus: grpc | 0,
+      status: status >>> 0,
+      // Envoy stores the details with whitespace replaced (StringUtil::replaceAllEmptySpace).
+      details: details.replace(/\s/g, '_'),
+      body,
+      headers: decodePairs(headers, 'latin1') ?? [],
+      grpcStatus: grpc | 0,
     });
     return WasmResult.Ok;
   });
@@ -389,7 +392,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
   });
 
   define('proxy_get_current_time_nanoseconds', (ptr: number) =>
-    mem().writeU64(ptr, BigInt(Date.now()) * 1_000_000n) ? WasmResult.Ok : badMemory());
+    mem().writeU64(ptr, vm.nowNanoseconds()) ? WasmResult.Ok : badMemory());
 
   define('proxy_set_tick_period_milliseconds', (ms: number) => {
     const r = root();
@@ -402,7 +405,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     const raw = mem().read(pp, ps);
     if (raw === undefined) return badMemory();
     const c = ctx();
-    const value = resolveProperty(splitPath(fromUtf8(raw)), {
+    const value = resolveProperty(splitPath(Buffer.from(raw).toString('latin1')), {
       plugin: vm.env.plugin,
       pluginProperties: vm.env.pluginProperties,
       stream: c.kind === 'stream'
@@ -422,7 +425,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     if (key === undefined || value === undefined) return badMemory();
     const s = stream();
     if (!s) return WasmResult.NotFound;
-    s.state.written.set(splitPath(fromUtf8(key)).join('.'), value);
+    s.state.written.set(splitPath(Buffer.from(key).toString('latin1')).join('.'), value);
     return WasmResult.Ok;
   });
 
@@ -435,7 +438,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
   // --- shared data and queues -----------------------------------------------------------------
 
   define('proxy_get_shared_data', (kp: number, ks: number, vpp: number, vsp: number, casPtr: number) => {
-    const key = mem().readString(kp, ks);
+    const key = mem().readByteString(kp, ks);
     if (key === undefined) return badMemory();
     const entry = sharedData.get(vmId, key);
     if (!entry) return WasmResult.NotFound;
@@ -445,22 +448,22 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
   });
 
   define('proxy_set_shared_data', (kp: number, ks: number, vp: number, vs: number, cas: number) => {
-    const key = mem().readString(kp, ks);
+    const key = mem().readByteString(kp, ks);
     const value = mem().read(vp, vs);
     if (key === undefined || value === undefined) return badMemory();
     return sharedData.set(vmId, key, value, cas >>> 0);
   });
 
   define('proxy_register_shared_queue', (np: number, ns: number, tokenPtr: number) => {
-    const name = mem().readString(np, ns);
+    const name = mem().readByteString(np, ns);
     if (name === undefined) return badMemory();
     const token = sharedQueues.register(vmId, name, vm, ctx().id);
     return mem().writeU32(tokenPtr, token) ? WasmResult.Ok : badMemory();
   });
 
   define('proxy_resolve_shared_queue', (vp: number, vs: number, np: number, ns: number, tokenPtr: number) => {
-    const id = mem().readString(vp, vs);
-    const name = mem().readString(np, ns);
+    const id = mem().readByteString(vp, vs);
+    const name = mem().readByteString(np, ns);
     if (id === undefined || name === undefined) return badMemory();
     const token = sharedQueues.resolve(id, name);
     if (token === undefined) return WasmResult.NotFound;
@@ -498,13 +501,13 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
     if ((timeout | 0) < 0) return badArg(`negative timeout ${timeout | 0}`);
     const target = vm.env.clusters?.(cluster);
     if (!target) return badArg(`unknown cluster "${cluster}"`);
-    const headers = HeaderMap.fromPairs(decodePairs(rawHeaders) ?? []);
+    const headers = HeaderMap.fromPairs(decodePairs(rawHeaders, 'latin1') ?? []);
     for (const required of [':method', ':path', ':authority']) {
       if (headers.get(required) === undefined) return badArg(`callout headers lack ${required}`);
     }
     const token = vm.startCallout(r, {
       host: target.host, port: target.port, headers: headers.toList(), body,
-      trailers: HeaderMap.fromPairs(decodePairs(rawTrailers) ?? []).toList(), timeoutMs: timeout >>> 0,
+      trailers: HeaderMap.fromPairs(decodePairs(rawTrailers, 'latin1') ?? []).toList(), timeoutMs: timeout >>> 0,
     });
     return mem().writeU32(tokenPtr, token) ? WasmResult.Ok : badMemory();
   });
@@ -544,7 +547,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
   define('pthread_equal', (a: number, b: number) => (a === b ? 1 : 0));
   define('emscripten_notify_memory_growth', () => undefined);
 
-  return { env, ...Object.fromEntries(WASI_MODULES.map((m) => [m, wasi(vm, m)])) };
+  return { env, ...Object.fromEntries(WASI_MODULES.map((m) => [m, wasiImports(vm, m)])) };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -552,75 +555,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   outBuf.set(a, 0);
   outBuf.set(b, a.length);
   return outBuf;
-}
-
-/** Envoy's WASI subset: stdout/stderr to the log, realtime clock, random, no files, no args/env. */
-function wasi(vm: WasmVm, module: string): Record<string, HostFn> {
-  const fns: Record<string, HostFn> = {};
-  const mem = () => vm.mem;
-  const define = (name: string, fn: HostFn): void => {
-    const full = `${module}.${name}`;
-    fns[name] = (...args: unknown[]) => {
-      vm.checkAllowed(full);
-      const r = fn(...args);
-      vm.recordCall(full, typeof r === 'number' ? r : undefined);
-      return r;
-    };
-  };
-
-  define('fd_write', (fd: number, iovs: number, iovsLen: number, nwrittenPtr: number) => {
-    const level = fd === 1 ? 'info' : fd === 2 ? 'error' : undefined;
-    if (!level) return WasiErrno.BADF;
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < iovsLen; i++) {
-      const buf = mem().readU32(iovs + i * 8);
-      const len = mem().readU32(iovs + i * 8 + 4);
-      if (buf === undefined || len === undefined) return WasiErrno.FAULT;
-      const part = mem().read(buf, len);
-      if (part === undefined) return WasiErrno.FAULT;
-      parts.push(part);
-    }
-    const bytes = Buffer.concat(parts);
-    if (bytes.length > 0) {
-      let text = fromUtf8(bytes);
-      if (text.endsWith('\n')) text = text.slice(0, -1);
-      vm.log(level, text);
-    }
-    return mem().writeU32(nwrittenPtr, bytes.length) ? WasiErrno.SUCCESS : WasiErrno.FAULT;
-  });
-  define('fd_read', () => WasiErrno.NOSYS);
-  define('fd_seek', () => WasiErrno.SUCCESS);
-  define('fd_close', () => WasiErrno.SUCCESS);
-  define('fd_fdstat_get', (fd: number, statPtr: number) => {
-    if (fd !== 1 && fd !== 2) return WasiErrno.BADF;
-    const stat = new Uint8Array(24);
-    new DataView(stat.buffer).setBigUint64(8, 64n, true); // fs_rights_base = FD_WRITE
-    mem().write(statPtr, stat);
-    return WasiErrno.SUCCESS;
-  });
-  define('environ_get', () => WasiErrno.SUCCESS);
-  define('environ_sizes_get', (countPtr: number, sizePtr: number) =>
-    mem().writeU32(countPtr, 0) && mem().writeU32(sizePtr, 0) ? WasiErrno.SUCCESS : WasiErrno.FAULT);
-  define('args_get', () => WasiErrno.SUCCESS);
-  define('args_sizes_get', (argcPtr: number, sizePtr: number) =>
-    mem().writeU32(argcPtr, 0) && mem().writeU32(sizePtr, 0) ? WasiErrno.SUCCESS : WasiErrno.FAULT);
-  define('clock_time_get', (clockId: number, _precision: bigint, resultPtr: number) => {
-    if (clockId !== 0) return WasiErrno.NOTSUP;
-    return mem().writeU64(resultPtr, BigInt(Date.now()) * 1_000_000n) ? WasiErrno.SUCCESS : WasiErrno.FAULT;
-  });
-  define('random_get', (bufPtr: number, len: number) => {
-    const bytes = new Uint8Array(len >>> 0);
-    for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-    return mem().write(bufPtr, bytes) ? WasiErrno.SUCCESS : WasiErrno.FAULT;
-  });
-  // Envoy only logs; the guest's next instruction (unreachable) is what fails the VM.
-  define('proc_exit', () => {
-    vm.log('error', `${module} proc_exit`);
-  });
-  define('path_open', () => WasiErrno.BADF);
-  define('fd_prestat_get', () => WasiErrno.BADF);
-  define('fd_prestat_dir_name', () => WasiErrno.BADF);
-  define('poll_oneoff', () => WasiErrno.NOSYS);
-  define('sched_yield', () => WasiErrno.SUCCESS);
-  return fns;
 }

@@ -25,6 +25,17 @@ export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
+/** How strings in serialized pairs map to bytes: 'utf8' text, or 'latin1' byte strings (host/headers.ts). */
+export type PairsEncoding = 'utf8' | 'latin1';
+
+function encodeString(s: string, encoding: PairsEncoding): Uint8Array {
+  return encoding === 'latin1' ? Buffer.from(s, 'latin1') : utf8(s);
+}
+
+function decodeString(b: Uint8Array, encoding: PairsEncoding): string {
+  return encoding === 'latin1' ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1') : fromUtf8(b);
+}
+
 /** Allocates `size` bytes in the guest; returns the pointer, or throws (a trap) from the guest. */
 export type Allocator = (size: number) => number;
 
@@ -55,9 +66,16 @@ export class GuestMemory {
     return new Uint8Array(this.buffer, ptr, size).slice();
   }
 
+  /** Guest bytes decoded as UTF-8 (log lines, names, details). */
   readString(ptr: number, size: number): string | undefined {
     const b = this.read(ptr, size);
     return b === undefined ? undefined : fromUtf8(b);
+  }
+
+  /** Guest bytes as a byte string, one char per byte (header keys and values). */
+  readByteString(ptr: number, size: number): string | undefined {
+    const b = this.read(ptr, size);
+    return b === undefined ? undefined : decodeString(b, 'latin1');
   }
 
   readU32(ptr: number): number | undefined {
@@ -110,8 +128,8 @@ export class GuestMemory {
 }
 
 /** Serializes pairs in the layout above. An empty list is 4 zero bytes. */
-export function encodePairs(pairs: Pairs): Uint8Array {
-  const enc = pairs.map(([k, v]) => [utf8(k), utf8(v)] as const);
+export function encodePairs(pairs: Pairs, encoding: PairsEncoding = 'utf8'): Uint8Array {
+  const enc = pairs.map(([k, v]) => [encodeString(k, encoding), encodeString(v, encoding)] as const);
   let size = 4;
   for (const [k, v] of enc) size += 8 + k.length + 1 + v.length + 1;
   const out = new Uint8Array(size);
@@ -133,7 +151,7 @@ export function encodePairs(pairs: Pairs): Uint8Array {
 }
 
 /** Parses serialized pairs; null when Envoy would read the buffer as an empty map. */
-export function decodePairs(buf: Uint8Array): Pairs | null {
+export function decodePairs(buf: Uint8Array, encoding: PairsEncoding = 'utf8'): Pairs | null {
   if (buf.length > MAX_PAIRS_BYTES || buf.length < 4) return null;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const count = dv.getUint32(0, true);
@@ -148,10 +166,10 @@ export function decodePairs(buf: Uint8Array): Pairs | null {
   const out: Pairs = [];
   for (const [kl, vl] of sizes) {
     if (off + kl + 1 > buf.length || buf[off + kl] !== 0) return null;
-    const k = fromUtf8(buf.subarray(off, off + kl));
+    const k = decodeString(buf.subarray(off, off + kl), encoding);
     off += kl + 1;
     if (off + vl + 1 > buf.length || buf[off + vl] !== 0) return null;
-    const v = fromUtf8(buf.subarray(off, off + vl));
+    const v = decodeString(buf.subarray(off, off + vl), encoding);
     off += vl + 1;
     out.push([k, v]);
   }

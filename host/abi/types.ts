@@ -76,6 +76,8 @@ export const METRIC_ID_INCREMENT = 0x4;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
 export const LOG_LEVEL_MAX = 5;
+/** What Envoy's proxy_get_log_level answers when logging is off (spdlog::level::off). */
+export const LOG_LEVEL_OFF = 6;
 
 /** Envoy's gRPC status for a failed wasm stream (UNAVAILABLE). */
 export const GRPC_UNAVAILABLE = 14;

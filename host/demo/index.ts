@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogLevelName } from '../api.ts';
+import type { LogLevelSetting } from '../api.ts';
 import { loadBootstrap } from '../runner/bootstrap.ts';
 import { startRunner, type Runner, type StartPlugin } from '../runner/index.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
@@ -49,7 +49,7 @@ export interface DemoOptions {
   config?: string;
   overlay?: string;
   workers?: number;
-  logLevel?: LogLevelName;
+  logLevel?: LogLevelSetting;
   startPlugin?: StartPlugin;
   /** Everything the demo has to say (warnings, plugin logs, access log). */
   print?: (line: string) => void;

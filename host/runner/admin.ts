@@ -3,8 +3,8 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LogLevelName, MetricValue } from '../api.ts';
-import type { SocketAddress, StatsTag } from './bootstrap.ts';
+import type { LogLevelSetting, MetricValue } from '../api.ts';
+import type { SocketAddress, StatsTag } from './model.ts';
 import { formatPrometheus, formatText } from './stats.ts';
 
 export interface AdminOptions {
@@ -13,22 +13,28 @@ export interface AdminOptions {
   metrics: () => MetricValue[];
   statsTags: StatsTag[];
   useAllDefaultTags: boolean;
-  logLevel: () => LogLevelName;
-  setLogLevel: (level: LogLevelName) => void;
+  logLevel: () => LogLevelSetting;
+  setLogLevel: (level: LogLevelSetting) => void;
   /** POST /quitquitquit. */
   onQuit?: () => void;
 }
 
-/** Envoy's level names (and `warn`) → the host's. */
-export function parseLogLevel(name: string): LogLevelName | undefined {
-  const map: Record<string, LogLevelName> = {
+/** Envoy's level names (and `warn`) → the host's; `off` makes the guest read 6 and logs nothing. */
+export function parseLogLevel(name: string): LogLevelSetting | undefined {
+  const map: Record<string, LogLevelSetting> = {
     trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn',
-    error: 'error', critical: 'critical', off: 'critical',
+    error: 'error', critical: 'critical', off: 'off',
   };
   return map[name.toLowerCase()];
 }
 
-function envoyLevelName(l: LogLevelName): string {
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a);
+}
+
+function envoyLevelName(l: LogLevelSetting): string {
   return l === 'warn' ? 'warning' : l;
 }
 

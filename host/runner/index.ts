@@ -1,15 +1,19 @@
 // The local runner: a bootstrap in, listeners + admin + one Plugin per wasm filter out.
 // What `routekey run` and the e2e tests start.
 
-import type { ClusterResolver, LogEntry, LogLevelName, Plugin, PluginOptions } from '../api.ts';
+import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../api.ts';
 import { startPlugin } from '../plugin.ts';
 import { AdminServer } from './admin.ts';
-import type { Bootstrap, Cluster, WasmFilter } from './bootstrap.ts';
+import type { Bootstrap, WasmFilter } from './model.ts';
 import { ListenerProxy } from './proxy.ts';
 import { Stats } from './stats.ts';
+import { clusterResolver, EndpointPicker } from './upstreams.ts';
 
-export { loadBootstrap, readBootstrap, readOverlay, BootstrapError } from './bootstrap.ts';
-export type { Bootstrap, Overlay } from './bootstrap.ts';
+export { loadBootstrap, readBootstrap, BootstrapError } from './bootstrap.ts';
+export { applyOverlay, readOverlay, type Overlay } from './overlay.ts';
+export { decodeAnyConfiguration, isWasmFilterEntry, WASM_FILTER_TYPE, type AnyConfiguration } from './wasm-config.ts';
+export { clusterResolver, EndpointPicker } from './upstreams.ts';
+export type { Bootstrap } from './model.ts';
 
 export type StartPlugin = (options: PluginOptions) => Promise<Plugin>;
 
@@ -17,7 +21,7 @@ export interface RunnerOptions {
   bootstrap: Bootstrap;
   /** Worker VMs per plugin (the host library's default when absent). */
   workers?: number;
-  logLevel?: LogLevelName;
+  logLevel?: LogLevelSetting;
   /** Defaults to host/plugin.ts's startPlugin; tests may pass another. */
   startPlugin?: StartPlugin;
   /** Guest log lines at or above the log level. */
@@ -42,22 +46,9 @@ export interface Runner {
   admin?: Endpoint;
   plugins: Plugin[];
   stats: Stats;
-  logLevel(): LogLevelName;
-  setLogLevel(level: LogLevelName): void;
+  logLevel(): LogLevelSetting;
+  setLogLevel(level: LogLevelSetting): void;
   close(): Promise<void>;
-}
-
-/** `proxy_http_call` targets: the bootstrap's clusters, first endpoint, round robin. */
-export function clusterResolver(clusters: Map<string, Cluster>): ClusterResolver {
-  const next = new Map<string, number>();
-  return (name) => {
-    const c = clusters.get(name);
-    if (!c || c.endpoints.length === 0) return undefined;
-    const i = next.get(name) ?? 0;
-    next.set(name, (i + 1) % c.endpoints.length);
-    const e = c.endpoints[i]!;
-    return { host: e.address, port: e.port };
-  };
 }
 
 function endpoint(address: string, port: number): Endpoint {
@@ -69,12 +60,13 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   const b = opts.bootstrap;
   const start = opts.startPlugin ?? startPlugin;
   const stats = new Stats();
-  let level: LogLevelName = opts.logLevel ?? 'info';
+  let level: LogLevelSetting = opts.logLevel ?? 'info';
   let live = false;
   const plugins: Plugin[] = [];
   const proxies: ListenerProxy[] = [];
   let admin: AdminServer | undefined;
-  const resolver = clusterResolver(b.clusters);
+  const picker = new EndpointPicker();
+  const resolver = clusterResolver(b.clusters, picker);
 
   const close = async () => {
     live = false;
@@ -98,6 +90,10 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           failurePolicy: f.failurePolicy,
           logLevel: level,
           clusters: resolver,
+          // Byte-faithful headers between node:http and guest memory (host/headers.ts).
+          headerEncoding: 'latin1',
+          // A long-running server: no per-call record, only what an operator reads.
+          recordHostCalls: false,
           onLog: opts.onPluginLog ? (e) => opts.onPluginLog!(e, f) : undefined,
         });
         plugins.push(p);
@@ -107,7 +103,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     }
 
     const metrics = () => stats.collect(plugins.map((p) => p.metrics()));
-    const setLogLevel = (l: LogLevelName) => {
+    const setLogLevel = (l: LogLevelSetting) => {
       level = l;
       for (const p of plugins) p.setLogLevel(l);
     };
@@ -133,6 +129,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       const proxy = new ListenerProxy({
         listener: l,
         clusters: b.clusters,
+        picker,
         plugins: perListener[i]!,
         stats,
         accessLog: opts.accessLog,

@@ -3,9 +3,15 @@
 //   1. exact domain, 2. suffix wildcards `*.foo.com` / `*-bar.foo.com`, longest first,
 //   3. prefix wildcards `foo.*` / `foo:*` (this is also how `host:*` matches any port), longest
 //   first, 4. the `*` virtual host. Wildcards never match the empty string. The authority is
-//   lower-cased and, by default, matched WITH its port (`localhost:10000` is not `localhost`).
+//   lower-cased (ASCII only, like Envoy) and, by default, matched WITH its port
+//   (`localhost:10000` is not `localhost`).
+// The authority and path are byte strings (host/headers.ts); the bootstrap's domains and path
+// matches are text, compared as their UTF-8 bytes.
 
-import type { RouteEntry, RouteTable, VirtualHost } from './bootstrap.ts';
+import { asciiLower, toByteString } from '../headers.ts';
+import type { RouteEntry, RouteTable, VirtualHost } from './model.ts';
+
+const bytes = (text: string) => toByteString(text, 'utf8');
 
 export class VirtualHostIndex {
   private readonly exact = new Map<string, VirtualHost>();
@@ -17,7 +23,8 @@ export class VirtualHostIndex {
   constructor(readonly table: RouteTable, private readonly stripPort = false) {
     let fallback: VirtualHost | undefined;
     for (const vh of table.virtualHosts) {
-      for (const d of vh.domains) {
+      for (const domain of vh.domains) {
+        const d = bytes(domain);
         if (d === '*') fallback = vh;
         else if (d.startsWith('*')) this.suffixes.push([d.slice(1), vh]);
         else if (d.endsWith('*')) this.prefixes.push([d.slice(0, -1), vh]);
@@ -31,7 +38,7 @@ export class VirtualHostIndex {
 
   find(authority: string | undefined): VirtualHost | undefined {
     if (authority === undefined) return undefined;
-    let host = authority.toLowerCase();
+    let host = asciiLower(authority);
     if (this.stripPort || this.table.ignorePortInHostMatching) host = stripPort(host);
     const hit = this.exact.get(host);
     if (hit) return hit;
@@ -57,18 +64,22 @@ export function stripPort(authority: string): string {
   return /^\d+$/.test(authority.slice(colon + 1)) ? authority.slice(0, colon) : authority;
 }
 
-/** The first route of the virtual host whose match accepts the path. */
+/** The first route of the virtual host whose match accepts the path (a byte string). */
 export function findRoute(vh: VirtualHost, path: string): RouteEntry | undefined {
   const noQuery = path.split(/[?#]/, 1)[0]!;
   for (const r of vh.routes) {
     const m = r.match;
     switch (m.kind) {
-      case 'prefix':
-        if (m.caseSensitive ? path.startsWith(m.value) : path.toLowerCase().startsWith(m.value.toLowerCase())) return r;
+      case 'prefix': {
+        const v = bytes(m.value);
+        if (m.caseSensitive ? path.startsWith(v) : asciiLower(path).startsWith(asciiLower(v))) return r;
         break;
-      case 'path':
-        if (m.caseSensitive ? noQuery === m.value : noQuery.toLowerCase() === m.value.toLowerCase()) return r;
+      }
+      case 'path': {
+        const v = bytes(m.value);
+        if (m.caseSensitive ? noQuery === v : asciiLower(noQuery) === asciiLower(v)) return r;
         break;
+      }
       case 'regex':
         if (m.value.test(noQuery)) return r;
         break;

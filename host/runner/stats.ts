@@ -4,7 +4,7 @@
 // value), the `wasmcustom.` namespace dropped and other names prefixed `envoy_`.
 
 import type { MetricValue } from '../api.ts';
-import type { StatsTag } from './bootstrap.ts';
+import type { StatsTag } from './model.ts';
 
 export class Stats {
   private readonly counters = new Map<string, number>();
@@ -15,9 +15,6 @@ export class Stats {
   }
   set(name: string, value: number) {
     this.gauges.set(name, value);
-  }
-  counter(name: string): number {
-    return this.counters.get(name) ?? 0;
   }
   /** The runner's stats followed by the plugins' (metrics of one name are merged). */
   collect(pluginMetrics: MetricValue[][]): MetricValue[] {

@@ -46,7 +46,7 @@ test('schema: accepts every example configuration we ship (envoy/, istio/, READM
   const examples: Array<{ where: string; text: string }> = [];
   for (const file of ['envoy/envoy.yaml', ...istioYamlFiles()]) {
     // Files with no configuration (metrics settings) are skipped, as `routekey validate` skips them.
-    for (const f of scanFile(file, readText(file)).configurations) examples.push({ where: `${file} ${f.where}`, text: f.configuration });
+    for (const f of scanFile(file, readText(file)).configurations) examples.push({ where: `${file} ${f.where}`, text: String(f.configuration) });
   }
   const readme = readmeJsonBlocks();
   assert.ok(readme.length >= 2, 'README.md shows both forms in ```json blocks');

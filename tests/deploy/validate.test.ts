@@ -19,15 +19,15 @@ test('findConfigurations: a JSON configuration goes to the parser byte for byte'
 
 test('findConfigurations: YAML configurations are converted to JSON', () => {
   const found = findConfigurations('c.yaml', 'key: x-env\ndefault:\n  destination: baseline.svc:8080\n');
-  assert.deepEqual(found.map((f) => JSON.parse(f.configuration)), [VALID]);
+  assert.deepEqual(found.map((f) => JSON.parse(String(f.configuration))), [VALID]);
   assert.throws(() => findConfigurations('c.yaml', 'key: a\nkey: b\n'), UnreadableFileError);
 });
 
-test('findConfigurations: Envoy bootstrap — StringValue, Struct, root_id', () => {
+test('findConfigurations: Envoy bootstrap — StringValue, Struct (refused: protobuf bytes), root_id', () => {
   const bootstrap = findConfigurations('envoy/envoy.yaml', readText('envoy/envoy.yaml'));
   assert.equal(bootstrap.length, 1);
   assert.match(bootstrap[0].where, /http_filters\[0\]\.typed_config\.config\.configuration$/);
-  assert.equal(JSON.parse(bootstrap[0].configuration).key, 'environment');
+  assert.equal(JSON.parse(String(bootstrap[0].configuration)).key, 'environment');
   assert.deepEqual(bootstrap[0].problems, []);
 
   const struct = readText('envoy/envoy.yaml')
@@ -35,16 +35,19 @@ test('findConfigurations: Envoy bootstrap — StringValue, Struct, root_id', () 
     .replace(/value: \|-\n\s*(\{.*\})\n/, (_m, json) => `value: ${json}\n`)
     .replace('root_id: routekey', 'root_id: other');
   const [s] = findConfigurations('b.yaml', struct);
-  assert.equal(JSON.parse(s.configuration).destination, 'http://default.demo');
-  assert.equal(s.problems.length, 1);
+  // Envoy passes a Struct as its protobuf encoding: bytes, not the JSON text.
+  assert.ok(s.configuration instanceof Uint8Array);
+  assert.ok(Buffer.from(s.configuration).includes(Buffer.from('http://default.demo')));
+  assert.equal(s.problems.length, 2);
   assert.match(s.problems[0], /config\.root_id: expected "routekey"/);
+  assert.match(s.problems[1], /Struct reaches the filter as protobuf bytes/);
 });
 
 test('findConfigurations: Kubernetes YAML — WasmPlugins only, other kinds skipped', () => {
   const found = findConfigurations('istio/wasmplugin-gateway.yaml', readText('istio/wasmplugin-gateway.yaml'));
   assert.equal(found.length, 1);
   assert.match(found[0].where, /^document 1: WasmPlugin routekey-gateway spec\.pluginConfig$/);
-  assert.equal(JSON.parse(found[0].configuration).key, 'environment');
+  assert.equal(JSON.parse(String(found[0].configuration)).key, 'environment');
   assert.deepEqual(findConfigurations('x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'), []);
 });
 

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BootstrapError, readBootstrap, readOverlay, type VirtualHost } from '../../host/runner/bootstrap.ts';
+import { applyOverlay, BootstrapError, readBootstrap, readOverlay, type VirtualHost } from '../../host/runner/bootstrap.ts';
+import { DEFAULT_ACCESS_LOG_FORMAT, formatAccessLog } from '../../host/runner/access-log.ts';
+import { decodeAnyConfiguration, encodeStruct } from '../../host/runner/wasm-config.ts';
 import { VirtualHostIndex, findRoute, stripPort } from '../../host/runner/routing.ts';
 import { extractTags, formatPrometheus, formatText } from '../../host/runner/stats.ts';
 import { REPO_ROOT } from './harness.ts';
@@ -108,11 +110,30 @@ describe('bootstrap reader', () => {
     refused(doc((d) => (wasmConfig(d).failure_policy = 'SOMETIMES')), /config\.failure_policy: expected FAIL_CLOSED/);
   });
 
-  test('a Struct configuration arrives as JSON, a missing one as empty', () => {
+  test('configuration as Envoy\'s anyToBytes: a Struct arrives as protobuf (not JSON), BytesValue as bytes, none as empty', () => {
     const s = readBootstrap(doc((d) => (wasmConfig(d).configuration = { '@type': 'type.googleapis.com/google.protobuf.Struct', value: { key: 'x-env' } })));
-    assert.equal(s.listeners[0]!.wasmFilters[0]!.configuration, '{"key":"x-env"}');
+    const bytes = s.listeners[0]!.wasmFilters[0]!.configuration as Uint8Array;
+    // Struct{fields: {"key": Value{string_value: "x-env"}}}
+    assert.deepEqual([...bytes], [0x0a, 0x0e, 0x0a, 0x03, ...Buffer.from('key'), 0x12, 0x07, 0x1a, 0x05, ...Buffer.from('x-env')]);
+    const b = readBootstrap(doc((d) => (wasmConfig(d).configuration = { '@type': 'type.googleapis.com/google.protobuf.BytesValue', value: Buffer.from('raw\xff', 'latin1').toString('base64') })));
+    assert.deepEqual([...(b.listeners[0]!.wasmFilters[0]!.configuration as Uint8Array)], [0x72, 0x61, 0x77, 0xff]);
     const e = readBootstrap(doc((d) => delete wasmConfig(d).configuration));
     assert.equal(e.listeners[0]!.wasmFilters[0]!.configuration, '');
+    refused(doc((d) => (wasmConfig(d).configuration = { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '1s' })),
+      /config\.configuration\.@type: configuration type type\.googleapis\.com\/google\.protobuf\.Duration is not supported/);
+  });
+
+  test('decodeAnyConfiguration / encodeStruct: numbers as doubles, lists, nesting, null', () => {
+    assert.deepEqual(decodeAnyConfiguration({ '@type': 'type.googleapis.com/google.protobuf.StringValue', value: '{"a":1}' }), { ok: true, value: '{"a":1}' });
+    assert.deepEqual(decodeAnyConfiguration(undefined), { ok: true, value: '' });
+    assert.deepEqual(decodeAnyConfiguration({ value: 'x' }), { ok: false, field: '@type', problem: 'configuration type (none) is not supported (use google.protobuf.StringValue, BytesValue or Struct)' });
+    // {"n": 1.5} → field 1 { key "n", value { number_value (fixed64) 1.5 } }
+    const n = encodeStruct({ n: 1.5 });
+    assert.deepEqual([...n.subarray(0, 7)], [0x0a, 0x0e, 0x0a, 0x01, 0x6e, 0x12, 0x09]);
+    assert.equal(n[7], 0x11);
+    assert.equal(Buffer.from(n.subarray(8)).readDoubleLE(0), 1.5);
+    const nested = encodeStruct({ l: [true, null], s: { k: 'v' } });
+    assert.ok(nested.length > 0 && nested[0] === 0x0a);
   });
 
   test('warns once per ignored field, naming its path', () => {
@@ -163,14 +184,67 @@ describe('bootstrap reader', () => {
     assert.deepEqual(b.listeners[0]!.address, { address: '127.0.0.1', port: 0 });
     assert.deepEqual(b.admin, { address: '0.0.0.0', port: 19901 });
     assert.deepEqual(b.clusters.get('default')!.endpoints, [{ address: '127.0.0.1', port: 8081 }]);
+    assert.equal(b.clusters.get('default')!.type, 'STATIC');
     assert.equal(b.listeners[0]!.wasmFilters[0]!.filename, '/repo/build/routekey.wasm');
-    assert.equal(b.listeners[0]!.wasmFilters[0]!.bootstrapFilename, '/etc/envoy/routekey.wasm');
+    assert.deepEqual(b.warnings, []);
+  });
+
+  test('one overlay for the runner and envoy/overlay.ts: the document is adjusted, the original kept', () => {
+    const original = doc((d) => {
+      delete d.admin;
+      d.static_resources.listeners.push({ ...structuredClone(d.static_resources.listeners[0]), name: 'second' });
+    });
+    const warnings: string[] = [];
+    const out = applyOverlay(original, {
+      listener: { port: 18000 }, admin: { port: 0 }, clusters: { default: { address: 'localhost', port: 9 } },
+      wasm: { filename: 'x.wasm' },
+    }, '/root', (w) => warnings.push(w));
+    assert.deepEqual(out.static_resources.listeners[0].address, { socket_address: { address: '0.0.0.0', port_value: 18000 } });
+    assert.deepEqual(out.static_resources.listeners[1].address.socket_address.port_value, 10000);
+    assert.deepEqual(warnings, ['overlay listener: applied to the first listener only (main)']);
+    assert.deepEqual(out.admin, { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } });
+    assert.equal(out.static_resources.clusters[0].type, 'STRICT_DNS', 'a name needs DNS; STATIC takes IPs only');
+    assert.equal(wasmConfig(out).vm_config.code.local.filename, '/root/x.wasm');
+    assert.equal(original.admin, undefined);
+    assert.equal(wasmConfig(original).vm_config.code.local.filename, '/etc/envoy/routekey.wasm');
   });
 
   test('overlay mistakes are refused', () => {
     assert.throws(() => readBootstrap(doc(), { overlay: { clusters: { nope: { address: '127.0.0.1', port: 1 } } } }), /overlay clusters\.nope: no such cluster/);
     assert.throws(() => readOverlay({ listeners: {} }), /overlay listeners: unknown field/);
     assert.throws(() => readOverlay({ clusters: { a: { address: '127.0.0.1' } } }), /overlay clusters\.a\.port: expected a port/);
+    assert.throws(() => readBootstrap(doc((d) => hcm(d).http_filters.shift()), { overlay: { wasm: { filename: 'x.wasm' } } }),
+      /overlay wasm: no envoy\.filters\.http\.wasm filter/);
+  });
+
+  test('access log: the first one\'s text format, Envoy\'s default when it names none; unknown operators warned', () => {
+    const dflt = readBootstrap(doc((d) => (hcm(d).access_log = [{ name: 'envoy.access_loggers.stdout' }])));
+    assert.equal(dflt.listeners[0]!.accessLog?.format, DEFAULT_ACCESS_LOG_FORMAT);
+    assert.deepEqual(dflt.warnings, []);
+    const custom = readBootstrap(doc((d) => (hcm(d).access_log = [{
+      name: 'envoy.access_loggers.file',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+        path: '/var/log/envoy.log',
+        log_format: { text_format_source: { inline_string: '%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %HOSTNAME%\n' } },
+      },
+    }])));
+    assert.equal(custom.listeners[0]!.accessLog?.format, '%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %HOSTNAME%\n');
+    assert.deepEqual(custom.warnings.map((w) => w.replace(/^.*typed_config\./, '').replace(/^.*access_log\[0\]/, 'access_log[0]')), [
+      'path: ignored: the local runner prints the access log to stdout',
+      'access_log[0]: printed as "-" by the local runner: %HOSTNAME%',
+    ]);
+    assert.equal(readBootstrap(doc()).listeners[0]!.accessLog, undefined);
+  });
+
+  test('access-log formatting: operators, REQ(a?b), truncation, "-" for missing', () => {
+    const line = formatAccessLog('[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %REQ(USER-AGENT):3% %RESP(SERVER)% %UPSTREAM_HOST% %X%\n', {
+      startTime: Date.UTC(2024, 0, 2, 3, 4, 5, 6), protocol: 'HTTP/1.1',
+      requestHeaders: [[':method', 'GET'], [':path', '/p'], ['user-agent', 'curl/8']], responseHeaders: [['server', 'envoy']],
+      responseCode: 200, responseFlags: '-', details: 'via_upstream', bytesReceived: 0, bytesSent: 1, durationMs: 2,
+      downstreamRemoteAddress: '127.0.0.1:1', downstreamLocalAddress: '127.0.0.1:2',
+    });
+    assert.equal(line, '[2024-01-02T03:04:05.006Z] "GET /p HTTP/1.1" 200 via_upstream cur envoy - -');
   });
 });
 

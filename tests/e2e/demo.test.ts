@@ -171,6 +171,24 @@ describe('routekey run / demo (processes)', { skip, timeout: 60_000 }, () => {
     }
   });
 
+  test('run warns in one line when admin is not on loopback (as the bootstrap or overlay says)', async () => {
+    const overlay = join(dir, 'open-admin.yaml');
+    writeFileSync(overlay, [
+      'listener: {address: 127.0.0.1, port: 0}',
+      'admin: {address: 0.0.0.0, port: 0}',
+      `wasm: {filename: ${JSON.stringify(wasm)}}`,
+    ].join('\n'));
+    const p = run(['bin/routekey.js', 'run', '--config', 'envoy/envoy.yaml', '--overlay', overlay, '--workers', '1']);
+    try {
+      const [line] = await p.waitFor(/routekey: warning: admin listens on 0\.0\.0\.0:\d+ .*\n/);
+      assert.match(line, /not on loopback/);
+      assert.equal(await p.stop(), 0, p.out());
+      assert.equal(p.out().match(/warning: admin/g)?.length, 1);
+    } finally {
+      await p.stop();
+    }
+  });
+
   test('run refuses a bootstrap it cannot honour, naming the field', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'static_resources: {listeners: [], clusters: []}\ndynamic_resources: {}\n');

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { PluginOptions, Plugin } from '../../host/api.ts';
+import type { LogEntry, PluginOptions, Plugin } from '../../host/api.ts';
 import { readBootstrap, type Bootstrap, type Overlay } from '../../host/runner/bootstrap.ts';
 import { startRunner, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
 import { REPO_ROOT, startUpstream, type Upstream } from '../../host/demo/index.ts';
@@ -46,7 +46,11 @@ export function request(
   });
 }
 
-/** A port that was free a moment ago and has nothing listening now. */
+/**
+ * A port that was free a moment ago and has nothing listening now, only for "connection refused":
+ * a server that answers keeps listening on the port 0 it was given, but a refused connection needs
+ * a port where nothing listens, so this one is picked by listen(0) + close.
+ */
 export function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -67,6 +71,10 @@ export interface Bed {
   runner: Runner;
   upstreams: Record<string, Upstream>;
   bootstrap: Bootstrap;
+  /** Every guest log line the runner passed on (onPluginLog), oldest first. */
+  logs: LogEntry[];
+  /** Resolves with the first line (from `from` on) that matches; rejects after `timeoutMs`. */
+  waitForLog(match: (e: LogEntry) => boolean, opts?: { from?: number; timeoutMs?: number }): Promise<LogEntry>;
   url(path: string): string;
   admin(path: string): string;
   close(): Promise<void>;
@@ -81,28 +89,58 @@ export async function startBed(opts: {
   upstreams: string[];
   /** Clusters to point at a port where nothing listens. */
   deadClusters?: string[];
+  /** The module every wasm filter loads (default build/routekey.wasm); null keeps the bootstrap's code. */
+  wasmFile?: string | null;
   startPlugin?: (o: PluginOptions) => Promise<Plugin>;
   runner?: Partial<RunnerOptions>;
 }): Promise<Bed> {
   const upstreams: Record<string, Upstream> = {};
   try {
     for (const name of opts.upstreams) upstreams[name] = await startUpstream({ name });
+    const wasmFile = opts.wasmFile === undefined ? process.env.ROUTEKEY_WASM ?? WASM : opts.wasmFile;
     const overlay: Overlay = {
       listener: { address: '127.0.0.1', port: 0 },
       admin: { address: '127.0.0.1', port: 0 },
       clusters: {},
-      wasm: { filename: process.env.ROUTEKEY_WASM ?? WASM },
     };
+    if (wasmFile !== null) overlay.wasm = { filename: wasmFile };
     for (const [name, up] of Object.entries(upstreams)) overlay.clusters![name] = { address: '127.0.0.1', port: up.port };
     for (const name of opts.deadClusters ?? []) overlay.clusters![name] = { address: '127.0.0.1', port: await closedPort() };
     const text = opts.yaml ?? readFileSync(join(REPO_ROOT, 'envoy', 'envoy.yaml'), 'utf8');
     const bootstrap = readBootstrap(parse(text), { overlay, overlayDir: REPO_ROOT });
-    const runner = await startRunner({ bootstrap, workers: 2, startPlugin: opts.startPlugin, ...opts.runner });
+    const logs: LogEntry[] = [];
+    const waiters = new Set<() => void>();
+    const runner = await startRunner({
+      bootstrap, workers: 2, startPlugin: opts.startPlugin, ...opts.runner,
+      onPluginLog: (e, f) => {
+        logs.push(e);
+        for (const w of [...waiters]) w();
+        opts.runner?.onPluginLog?.(e, f);
+      },
+    });
+    const waitForLog: Bed['waitForLog'] = (match, { from = 0, timeoutMs = 5000 } = {}) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = logs.slice(from).find(match);
+          if (!hit) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no such guest log line within ${timeoutMs} ms; lines: ${logs.slice(from).map((l) => l.message).join(' | ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
     const l = runner.listeners[0]!;
     return {
       runner,
       upstreams,
       bootstrap,
+      logs,
+      waitForLog,
       url: (p) => `${l.url}${p}`,
       admin: (p) => `${runner.admin!.url}${p}`,
       close: async () => {

@@ -3,6 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Plugin } from '../../host/api.ts';
@@ -14,12 +15,18 @@ const NOT_FOUND = 1;
 const BAD_ARGUMENT = 2;
 
 const seen: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+/** 'slow-open' when a /slow request arrived, 'slow-closed' when its connection went away. */
+const events = new EventEmitter();
 let server: http.Server;
 let port = 0;
 let deadPort = 0;
 
 before(async () => {
   server = http.createServer((req, res) => {
+    if (req.url === '/slow') {
+      events.emit('slow-open');
+      req.socket.once('close', () => events.emit('slow-closed'));
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -38,6 +45,8 @@ before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
+  // A refused connection needs a port nothing listens on: one that was free a moment ago. (The
+  // only listen(0)-then-close in these tests; every server that answers keeps its port 0 socket.)
   const closed = http.createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   deadPort = (closed.address() as AddressInfo).port;
@@ -63,6 +72,7 @@ async function calloutModule(): Promise<Uint8Array> {
     ['e', `${s.ref('outbound|80||nope.svc')} ${h('/ok')} (i32.const 0) (i32.const 0) (i32.const 5000)`],
     ['f', `${s.ref('backend')} ${noAuthority} (i32.const 0) (i32.const 0) (i32.const 5000)`],
     ['g', `${s.ref('backend')} ${h('/ok')} (i32.const 0) (i32.const 0) (i32.const -1)`],
+    ['h', `${s.ref('backend')} ${h('/slow')} (i32.const 0) (i32.const 0) (i32.const 0)`],
   ];
   return guest({
     strings: s,
@@ -144,12 +154,17 @@ test('callouts reach the cluster; responses, timeouts, refusals and resets arriv
   }
 });
 
-test('close() aborts callouts in flight: no callback after close', async () => {
+test('close() aborts callouts in flight: the connection is dropped and no callback comes', async () => {
   const p = await start(await calloutModule(), { clusters: () => ({ host: '127.0.0.1', port }) });
+  const arrived = once(events, 'slow-open');
+  const dropped = once(events, 'slow-closed');
   const stream = p.createStream();
-  assert.equal(stream.onRequestHeaders([['x-case', 'b']], true).action, 'stop');
+  assert.equal(stream.onRequestHeaders([['x-case', 'h']], true).action, 'stop');
+  await arrived;
   const before = p.logs.length;
   await p.close();
-  await new Promise((r) => setTimeout(r, 120));
+  await dropped;
+  await p.settle();
   assert.equal(p.logs.length, before);
+  assert.deepEqual(p.failures(), []);
 });

@@ -19,10 +19,16 @@ async function trapModule(): Promise<Uint8Array> {
         (drop (call $proxy_set_tick_period_milliseconds (i32.const 60000))) (i32.const 1))
       (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
         (if ${has('x-trap')} (then unreachable))
+        (if ${has('x-trap-late')}
+          (then (drop (call $proxy_replace_header_map_value (i32.const 0) ${s.ref(':authority')} ${s.ref('rewritten.example')}))
+                unreachable))
         (if ${has('x-exit')} (then (call $proc_exit (i32.const 1)) unreachable))
         (if ${has('x-pause')} (then (return (i32.const 1))))
         (call $log_str ${s.ref('ran')})
         (i32.const 0))
+      (func (export "proxy_on_request_body") (param i32 i32 i32) (result i32)
+        (drop (call $proxy_set_buffer_bytes (i32.const 0) (i32.const 0) (i32.const 0) ${s.ref('prefix:')}))
+        unreachable)
       (func (export "proxy_on_tick") (param i32) unreachable)`,
   });
 }
@@ -51,14 +57,46 @@ test('fail_closed: the trapping stream and every later one get 503 wasm_fail_str
   await p.close();
 });
 
-test('fail_open: the trapping stream fails without a reply, later streams skip the filter', async () => {
-  const { p, trapped, later } = await scenario('fail_open');
-  assert.equal(trapped.action, 'failed');
+test('fail_open: the trapping stream continues without a reply (CHECK_FAIL_HTTP), later streams skip the filter', async () => {
+  const { p, trapping, trapped, later } = await scenario('fail_open');
+  assert.equal(trapped.action, 'skipped');
   assert.equal(trapped.localReply, undefined);
+  assert.deepEqual(trapped.headers, [[':path', '/'], ['x-trap', '1']]);
+  assert.match(trapping.failure ?? '', /unreachable/);
   assert.equal(later.action, 'skipped');
   assert.deepEqual(later.headers, [[':path', '/later'], [':authority', 'a.example']]);
   assert.deepEqual(messages(p), ['ran']);
   await p.close();
+});
+
+test('fail_open: changes made before the trap stay, as Envoy continues with the map as it is', async () => {
+  const p = await start(await trapModule(), { failurePolicy: 'fail_open', workers: 1 });
+  const out = p.createStream().onRequestHeaders([[':path', '/'], [':authority', 'orig.example'], ['x-trap-late', '1']], true);
+  assert.equal(out.action, 'skipped');
+  assert.deepEqual(out.headers, [[':path', '/'], [':authority', 'rewritten.example'], ['x-trap-late', '1']]);
+  assert.equal(out.routeCacheCleared, true);
+  await p.close();
+});
+
+test('a trap in a body callback: fail_open passes the buffer on as it is, fail_closed answers 503', async () => {
+  const enc = new TextEncoder();
+  const open = await start(await trapModule(), { failurePolicy: 'fail_open', workers: 1 });
+  const s1 = open.createStream();
+  s1.onRequestHeaders([[':path', '/']], false);
+  const b1 = s1.onRequestBody(enc.encode('data'), true);
+  assert.equal(b1.action, 'skipped');
+  assert.equal(new TextDecoder().decode(b1.body), 'prefix:data');
+  assert.equal(b1.localReply, undefined);
+  await open.close();
+
+  const closed = await start(await trapModule(), { failurePolicy: 'fail_closed', workers: 1 });
+  const s2 = closed.createStream();
+  s2.onRequestHeaders([[':path', '/']], false);
+  const b2 = s2.onRequestBody(enc.encode('data'), true);
+  assert.equal(b2.action, 'failed');
+  assert.equal(b2.localReply?.status, 503);
+  assert.equal(b2.localReply?.details, 'wasm_fail_stream');
+  await closed.close();
 });
 
 test('fail_reload: a fresh VM serves the later streams', async () => {
@@ -70,17 +108,19 @@ test('fail_reload: a fresh VM serves the later streams', async () => {
   await p.close();
 });
 
-test('a trap in a root callback fails streams paused on that VM', async () => {
-  const p = await start(await trapModule(), { workers: 1 });
-  const stream = p.createStream();
-  assert.equal(stream.onRequestHeaders([['x-pause', '1']], true).action, 'stop');
-  const resumed = stream.whenRequestResumed();
-  p.fireTicks();
-  const out = await resumed;
-  assert.equal(out.action, 'failed');
-  assert.equal(out.localReply?.status, 503);
-  assert.match(p.failures()[0]!.message, /proxy_on_tick.*unreachable/);
-  await p.close();
+test('a trap in a root callback settles streams paused on that VM by the failure policy', async () => {
+  for (const [policy, action, status] of [['fail_closed', 'failed', 503], ['fail_open', 'skipped', undefined]] as const) {
+    const p = await start(await trapModule(), { workers: 1, failurePolicy: policy });
+    const stream = p.createStream();
+    assert.equal(stream.onRequestHeaders([['x-pause', '1']], true).action, 'stop');
+    const resumed = stream.whenRequestResumed();
+    p.fireTicks();
+    const out = await resumed;
+    assert.equal(out.action, action, policy);
+    assert.equal(out.localReply?.status, status, policy);
+    assert.match(p.failures()[0]!.message, /proxy_on_tick.*unreachable/);
+    await p.close();
+  }
 });
 
 test('proc_exit does not stop the guest: the unreachable after it fails the VM', async () => {

@@ -236,3 +236,45 @@ test('map types beyond 7 are BadArgument; callout maps outside the callback are 
   assert.deepEqual(results(p, 'proxy_add_header_map_value'), [BAD_ARGUMENT]);
   await p.close();
 });
+
+test('header bytes: latin1 strings carry bytes unchanged both ways; utf8 (default) is text', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  // Writes the raw byte 0xFF (not UTF-8) and copies x-key's bytes into x-copy.
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_replace_header_map_value (i32.const 0) ${s.ref('x-raw')} ${s.ref(new Uint8Array([0x61, 0xff]))}))
+      (drop (call $proxy_get_header_map_value (i32.const 0) ${s.ref('x-key')} (i32.const 256) (i32.const 260)))
+      (drop (call $proxy_add_header_map_value (i32.const 0) ${s.ref('x-copy')} (i32.load (i32.const 256)) (i32.load (i32.const 260))))
+      (call $log_u32 (i32.load (i32.const 260)))
+      (drop (call $proxy_get_header_map_value (i32.const 0) ${s.ref('x-key')} (i32.const 256) (i32.const 260)))
+      ;; compare with the UTF-8 bytes of "dév" (how a configuration would spell the key)
+      (if (i32.and (i32.eq (i32.load (i32.const 260)) (i32.const 4))
+                   (i32.eq (i32.load (i32.load (i32.const 256))) (i32.load (i32.const ${s.at('dév').ptr}))))
+        (then ${w.log('key matches')}))
+      (i32.const 0))`;
+  const wasm = await guest({ body, strings: s });
+  const utf8Bytes = Buffer.from('dév').toString('latin1'); // 'dÃ©v': what node:http hands over
+
+  const bytes = await start(wasm, { headerEncoding: 'latin1' });
+  const out = bytes.createStream().onRequestHeaders([[':path', '/'], ['X-Key', utf8Bytes]], true);
+  assert.deepEqual(messages(bytes), ['4', 'key matches']);
+  assert.equal(out.headers.find(([k]) => k === 'x-raw')?.[1], 'a\xff');
+  assert.equal(out.headers.find(([k]) => k === 'x-copy')?.[1], utf8Bytes);
+  await bytes.close();
+
+  const text = await start(wasm);
+  const t = text.createStream().onRequestHeaders([[':path', '/'], ['x-key', 'dév']], true);
+  assert.deepEqual(messages(text), ['4', 'key matches']);
+  assert.equal(t.headers.find(([k]) => k === 'x-copy')?.[1], 'dév');
+  assert.equal(t.headers.find(([k]) => k === 'x-raw')?.[1], 'a\ufffd', 'non-UTF-8 bytes read back as U+FFFD');
+  await text.close();
+});
+
+test('keys are lower-cased like absl::AsciiStrToLower: only A-Z change', async () => {
+  const p = await start(await guest({ body: `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))` }), { headerEncoding: 'latin1' });
+  const out = p.createStream().onRequestHeaders([['X-\xc0Ab', 'v']], true);
+  assert.deepEqual(out.headers, [['x-\xc0ab', 'v']]);
+  await p.close();
+});

@@ -188,6 +188,8 @@ test('log levels: proxy_get_log_level reports the host level, lines below it are
     (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
       (drop (call $proxy_get_log_level (i32.const 300)))
       (call $log_u32 (i32.load (i32.const 300)))
+      (drop (call $proxy_define_metric (i32.const 1) ${s.ref('level')} (i32.const 304)))
+      (drop (call $proxy_record_metric (i32.load (i32.const 304)) (i64.extend_i32_u (i32.load (i32.const 300)))))
       (drop (call $proxy_log (i32.const 1) ${s.ref('debug line')}))
       (drop (call $proxy_log (i32.const 5) ${s.ref('critical line')}))
       (drop (call $proxy_log (i32.const 6) ${s.ref('no such level')}))
@@ -200,6 +202,13 @@ test('log levels: proxy_get_log_level reports the host level, lines below it are
   p.createStream().onRequestHeaders([[':path', '/']], true);
   assert.deepEqual(seen.slice(1), ['info:0', 'debug:debug line', 'critical:critical line']);
   assert.deepEqual(results(p, 'proxy_log').filter((r) => r !== OK), [BAD_ARGUMENT, BAD_ARGUMENT]);
+  // off (Envoy's spdlog level 6): the guest reads 6 and nothing is kept, not even critical.
+  const kept = p.logs.length;
+  p.setLogLevel('off');
+  p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.equal(seen.length, 4);
+  assert.equal(p.logs.length, kept);
+  assert.equal(p.metrics().find((m) => m.name === 'wasmcustom.level')?.value, 6);
   await p.close();
 });
 
@@ -232,5 +241,64 @@ test('request body: buffered while the filter returns StopIterationAndBuffer; re
   assert.equal(new TextDecoder().decode(last.body), 'abcdef');
   assert.deepEqual(messages(p), ['abc', 'abcdef']);
   assert.deepEqual(p.violations().map((v) => v.kind), ['read-past-end', 'read-past-end']);
+  await p.close();
+});
+
+test('a second proxy_send_local_response in one stream answers Ok and is dropped: Envoy sends the first', async () => {
+  const s = new Strings();
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_send_local_response (i32.const 403) ${s.ref('first reply')} ${s.ref('one')} (i32.const 0) (i32.const 0) (i32.const -1)))
+      (drop (call $proxy_send_local_response (i32.const 500) ${s.ref('second')} ${s.ref('two')} (i32.const 0) (i32.const 0) (i32.const -1)))
+      (i32.const 1))`;
+  const p = await start(await guest({ body, strings: s }));
+  const out = p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.equal(out.action, 'localReply');
+  assert.equal(out.localReply?.status, 403);
+  assert.equal(out.localReply?.details, 'first_reply', 'whitespace in details becomes _, as in Envoy');
+  assert.equal(new TextDecoder().decode(out.localReply?.body), 'one');
+  assert.deepEqual(results(p, 'proxy_send_local_response'), [OK, OK]);
+  assert.deepEqual(p.violations().map((v) => [v.kind, v.call]), [['bad-argument', 'proxy_send_local_response']]);
+  await p.close();
+});
+
+test('proxy_set_effective_context(0) is Ok: id 0 is the VM context, which resets to the caller (cpp-host)', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $proxy_set_effective_context (i32.const 0)))
+      ${w.logHeader(0, ':path')}
+      (drop (call $proxy_set_effective_context (i32.const 999)))
+      (i32.const 0))`;
+  const p = await start(await guest({ body, strings: s }));
+  p.createStream().onRequestHeaders([[':path', '/still-mine']], true);
+  assert.deepEqual(results(p, 'proxy_set_effective_context'), [OK, BAD_ARGUMENT]);
+  assert.deepEqual(messages(p), ['/still-mine']);
+  await p.close();
+});
+
+test('workers: 0 checks the configuration only; createStream says why it cannot', async () => {
+  const p = await start(await configModule(), { workers: 0, configuration: '{}' });
+  assert.deepEqual(p.workerNames(), []);
+  assert.throws(() => p.createStream(), /^Error: plugin has no worker VMs \(workers: 0\)$/);
+  await p.close();
+});
+
+test('logs keep the newest 10 000 lines', async () => {
+  const s = new Strings();
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (local $i i32)
+      (loop $more
+        (call $log_u32 (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $more (i32.lt_u (local.get $i) (i32.const 12000))))
+      (i32.const 0))`;
+  const p = await start(await guest({ body, strings: s }), { recordHostCalls: false });
+  p.createStream().onRequestHeaders([[':path', '/']], true);
+  assert.ok(p.logs.length >= 10_000 && p.logs.length <= 11_000, String(p.logs.length));
+  assert.equal(p.logs.at(-1)!.message, '11999');
+  assert.equal(Number(p.logs[0]!.message), 12_000 - p.logs.length);
   await p.close();
 });

@@ -55,3 +55,26 @@ test('in the root context only plugin-wide properties exist; set_property is Not
   assert.deepEqual(results(p, 'proxy_set_property', 'worker-1'), [NOT_FOUND]);
   await p.close();
 });
+
+test('request.* follows the live headers: a rewrite is seen; request.useragent, no request.user_agent', async () => {
+  const s = new Strings();
+  const w = wat(s);
+  const body = `${ACCEPTING_ROOT}
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      ${w.logProperty(['request', 'host'])}
+      ${w.replaceHeader(0, ':authority', 'rewritten.svc')}
+      ${w.replaceHeader(0, ':path', '/new?q=2')}
+      ${w.logProperty(['request', 'host'])}
+      ${w.logProperty(['request', 'path'])}
+      ${w.logProperty(['request', 'url_path'])}
+      ${w.logProperty(['request', 'query'])}
+      ${w.logProperty(['request', 'useragent'])}
+      ${w.logProperty(['request', 'user_agent'])}
+      ${w.logProperty(['request', 'protocol'])}
+      (i32.const 0))`;
+  const p = await start(await guest({ body, strings: s }));
+  p.createStream({ 'request.protocol': 'HTTP/1.1' })
+    .onRequestHeaders([[':path', '/old'], [':authority', 'orig.svc'], ['user-agent', 'curl/8']], true);
+  assert.deepEqual(messages(p), ['orig.svc', 'rewritten.svc', '/new?q=2', '/new', 'q=2', 'curl/8', 'HTTP/1.1']);
+  await p.close();
+});
