@@ -83,19 +83,24 @@ export function removeHeaderRaw(map: HeaderMap, namePtr: usize, nameLen: usize):
 
 // --- configuration ---
 
-/** The plugin configuration as bytes (empty when there is none or the host refused). */
-export function readPluginConfiguration(size: u32): Uint8Array {
-  if (size == 0) return new Uint8Array(0);
+/**
+ * Reads the plugin configuration; on true its bytes are at hostBytesPtr()/hostBytesLen(), left
+ * where the host put them (a raw block: release with freeHostBytes). False when there is none or
+ * the host refused. Not copied: a configuration can be megabytes, and memory never shrinks.
+ */
+export function readPluginConfiguration(size: u32): bool {
+  if (size == 0) return false;
   store<usize>(outPtr, 0);
   store<usize>(outLen, 0);
   let r = imports.proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, size, outPtr, outLen);
-  let ptr = load<usize>(outPtr);
-  let len = load<usize>(outLen);
-  if (r != WasmResultValues.Ok || ptr == 0) return new Uint8Array(0);
-  let bytes = new Uint8Array(<i32>len);
-  memory.copy(bytes.dataStart, ptr, len);
-  free(ptr);
-  return bytes;
+  return r == WasmResultValues.Ok && load<usize>(outPtr) != 0;
+}
+
+// --- timer ---
+
+/** Arms (or re-arms) this root context's tick; 0 disarms it. */
+export function setTickPeriod(milliseconds: u32): void {
+  imports.proxy_set_tick_period_milliseconds(milliseconds);
 }
 
 // --- metrics ---

@@ -32,7 +32,8 @@ export class ActionBuilder {
     const r = parseRequestHeaders(v);
     if (r.problem !== null) return r.problem;
     const ops = r.value!;
-    for (let i = 0; i < ops.length; i++) this.ops.push(unchecked(ops[i]));
+    if (this.ops.length == 0) this.ops = ops;
+    else for (let i = 0; i < ops.length; i++) this.ops.push(unchecked(ops[i]));
     this.hasHeaders = true;
     return null;
   }
@@ -48,33 +49,46 @@ const HEADER_OPS = "set, add, remove";
 export function parseRequestHeaders(v: JsonValue): Parsed<HeaderOp[]> {
   if (!v.isObject) return fail<HeaderOp[]>(expected("an object with set, add or remove", v));
   const sets = new Array<HeaderOp>();
-  const adds = new Array<HeaderOp>();
-  const removes = new Array<HeaderOp>();
-  for (let i = 0, n = v.keys.length; i < n; i++) {
-    const field = unchecked(v.keys[i]);
-    const value = unchecked(v.items[i]);
+  // Most routes only set headers: the other lists are made when needed.
+  let adds: HeaderOp[] | null = null;
+  let removes: HeaderOp[] | null = null;
+  const f = v.fields();
+  while (f.next()) {
+    const value = f.value;
     let p: Problem | null;
-    if (field == "set") p = namedValues(value, HeaderOpKind.Set, sets);
-    else if (field == "add") p = namedValues(value, HeaderOpKind.Add, adds);
-    else if (field == "remove") p = names(value, removes);
-    else return fail<HeaderOp[]>(unknownField(field, HEADER_OPS));
-    if (p !== null) return fail<HeaderOp[]>(p.inField(field));
+    if (f.is("set")) {
+      p = namedValues(value, HeaderOpKind.Set, sets);
+    } else if (f.is("add")) {
+      adds = new Array<HeaderOp>();
+      p = namedValues(value, HeaderOpKind.Add, adds);
+    } else if (f.is("remove")) {
+      removes = new Array<HeaderOp>();
+      p = names(value, removes);
+    } else {
+      return fail<HeaderOp[]>(unknownField(f.name, HEADER_OPS));
+    }
+    if (p !== null) return fail<HeaderOp[]>(p.inField(f.name));
   }
-  if (adds.length == 0 && removes.length == 0) return ok(sets);
-  return ok(sets.concat(adds).concat(removes));
+  let ops = sets;
+  if (adds !== null) ops = ops.concat(adds);
+  if (removes !== null) ops = ops.concat(removes);
+  return ok(ops);
 }
 
 /** `{NAME: VALUE, …}` → ops of `kind`, appended to `out`. */
 function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[]): Problem | null {
   if (!v.isObject) return expected("an object of header names to values", v);
-  for (let i = 0, n = v.keys.length; i < n; i++) {
-    const key = unchecked(v.keys[i]);
-    const value = unchecked(v.items[i]);
+  const f = v.fields();
+  while (f.next()) {
+    const key = f.name;
+    const value = f.value;
     const name = opHeaderName(key, kind == HeaderOpKind.Set);
     if (name.name === null) return problem("expected " + name.expected).inField(key);
-    const p = headerValue(value);
-    if (p !== null) return p.inField(key);
-    out.push(new HeaderOp(kind, name.name!, value.str));
+    if (!value.isString) return expected("a string header value", value).inField(key);
+    const text = value.str;
+    const bad = checkHeaderValue(text);
+    if (bad !== null) return expected(bad, value).inField(key);
+    out.push(new HeaderOp(kind, name.name!, text));
   }
   return null;
 }
@@ -82,19 +96,13 @@ function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[]): Problem
 /** `[NAME, …]` → remove ops appended to `out`. */
 function names(v: JsonValue, out: HeaderOp[]): Problem | null {
   if (!v.isArray) return expected("an array of header names", v);
-  for (let i = 0, n = v.items.length; i < n; i++) {
-    const item = unchecked(v.items[i]);
-    if (!item.isString) return expected("a header name", item).inIndex(i);
+  const e = v.elements();
+  while (e.next()) {
+    const item = e.value;
+    if (!item.isString) return expected("a header name", item).inIndex(e.index);
     const name = opHeaderName(item.str, false);
-    if (name.name === null) return expected(name.expected, item).inIndex(i);
+    if (name.name === null) return expected(name.expected, item).inIndex(e.index);
     out.push(new HeaderOp(HeaderOpKind.Remove, name.name!, ""));
   }
   return null;
-}
-
-/** Null when `v` is a valid header value string, else the problem. */
-export function headerValue(v: JsonValue): Problem | null {
-  if (!v.isString) return expected("a string header value", v);
-  const bad = checkHeaderValue(v.str);
-  return bad === null ? null : expected(bad, v);
 }

@@ -20,15 +20,16 @@ export function parseKeySources(v: JsonValue): Parsed<KeySource[]> {
   const what = "a header name or an array of key sources";
   if (v.isString) return single(v, what);
   if (!v.isArray) return fail<KeySource[]>(expected(what, v));
-  const n = v.items.length;
+  const n = v.length;
   if (n < 1 || n > MAX_KEY_SOURCES) {
     const p = expected("1 to " + MAX_KEY_SOURCES.toString() + " key sources", v);
     return fail<KeySource[]>(n == 0 ? p : new Problem("", p.text + " of " + n.toString()));
   }
   const sources = new Array<KeySource>();
-  for (let i = 0; i < n; i++) {
-    const r = parseKeySource(unchecked(v.items[i]));
-    if (r.problem !== null) return fail<KeySource[]>(r.problem!.inIndex(i));
+  const e = v.elements();
+  while (e.next()) {
+    const r = parseKeySource(e.value);
+    if (r.problem !== null) return fail<KeySource[]>(r.problem!.inIndex(e.index));
     sources.push(r.value!);
   }
   return ok(sources);
@@ -47,16 +48,15 @@ function single(v: JsonValue, what: string): Parsed<KeySource[]> {
 
 /** One `{"<kind>": …}` object. */
 function parseKeySource(v: JsonValue): Parsed<KeySource> {
-  if (!v.isObject || v.keys.length != 1) {
+  const f = v.fields();
+  if (v.length != 1 || !f.next()) {
     return fail<KeySource>(expected('a key source object with one field, like {"header": NAME}', v));
   }
-  const kind = unchecked(v.keys[0]);
-  const value = unchecked(v.items[0]);
-  if (kind == "header") {
-    const r = header(value, "a header name");
-    return r.problem === null ? r : fail<KeySource>(r.problem!.inField(kind));
+  if (f.is("header")) {
+    const r = header(f.value, "a header name");
+    return r.problem === null ? r : fail<KeySource>(r.problem!.inField("header"));
   }
-  return fail<KeySource>(unknownField(kind, SOURCE_KINDS));
+  return fail<KeySource>(unknownField(f.name, SOURCE_KINDS));
 }
 
 function header(v: JsonValue, what: string): Parsed<KeySource> {

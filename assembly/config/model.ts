@@ -1,6 +1,7 @@
-// The immutable configuration: what `parseConfig` (config/parse.ts) produces from the plugin's
-// JSON once, in onConfigure. Nothing here is touched on the per-request path: rules/table.ts
-// compiles it into one flat buffer that the request path reads.
+// The immutable configuration: the shapes config/parse.ts produces from the plugin's JSON, once,
+// in onConfigure. Routes are handed over one at a time (config/sink.ts): the filter writes each
+// into the rule table (rules/builder.ts) and drops it, tests and tools collect them in a Config.
+// Nothing here is touched on the per-request path, which reads the table's flat buffer.
 //
 // Both accepted JSON forms (the original dispatcher's and the native one) end up in this shape.
 

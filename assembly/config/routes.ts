@@ -1,14 +1,15 @@
 // A `routes` array: the part of the configuration that a rules document fetched from a server
-// will reuse (`parseRoutes(doc.routes)`, then `problem.inField("routes")`).
+// will reuse (`parseRoutes(doc.routes, sink)`, then `problem.inField("routes")`).
 //
 //   { "name": "dev", "keys": ["dev", "development"], "destination": "dev.svc:8080",
 //     "requestHeaders": { "set": {…}, "add": {…}, "remove": […] } }
 //
 // Names are unique and not `default`/`none`; a key belongs to one route only.
-import { JsonValue, indexPath, quote } from "../json";
+import { JsonValue, StringSet, indexPath, quote } from "../json";
 import { Route } from "./model";
 import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
 import { ActionBuilder } from "./action";
+import { ConfigSink } from "./sink";
 import { hasLineBreakOrNul } from "./headers";
 
 export const MAX_ROUTES = 100000;
@@ -19,86 +20,135 @@ const ROUTE_FIELDS = "name, keys, destination, requestHeaders";
 const EXPECTED_NAME = "a name of 1 to 64 characters A-Z a-z 0-9 _ -";
 
 /**
- * Parses a routes array, checking that names and keys are unique across it. `listPath` (the
- * array's own path) only names the earlier route in a duplicate-name message.
+ * Parses a routes array into `sink` (begun already: see sizes.ts), checking that names and keys
+ * are unique across it. `listPath` (the array's own path) only names the earlier route in a
+ * duplicate-name message.
  */
-export function parseRoutes(v: JsonValue, listPath: string = "routes"): Parsed<Route[]> {
-  if (!v.isArray) return fail<Route[]>(expected("an array of routes", v));
-  const n = v.items.length;
+export function parseRoutes(v: JsonValue, sink: ConfigSink, listPath: string = "routes"): Problem | null {
+  if (!v.isArray) return expected("an array of routes", v);
+  const n = v.length;
   if (n > MAX_ROUTES) {
-    return fail<Route[]>(problem("expected at most " + MAX_ROUTES.toString() + " routes, got " + n.toString()));
+    return problem("expected at most " + MAX_ROUTES.toString() + " routes, got " + n.toString());
   }
-  const routes = new Array<Route>();
-  const names = new Map<string, i32>(); // name → index
-  const owners = new Map<string, string>(); // key → route name
-  for (let i = 0; i < n; i++) {
-    const r = parseRoute(unchecked(v.items[i]));
-    if (r.problem !== null) return fail<Route[]>(r.problem!.inIndex(i));
-    const route = r.value!;
-    if (names.has(route.name)) {
-      const first = indexPath(listPath, names.get(route.name));
-      return fail<Route[]>(problem("name " + quote(route.name) + " is already used by " + first).inField("name").inIndex(i));
-    }
-    names.set(route.name, i);
-    const p = claimKeys(route, owners);
-    if (p !== null) return fail<Route[]>(p.inIndex(i));
-    routes.push(route);
-  }
-  return ok(routes);
+  // Uniqueness is checked on the document's strings: no copy of 100k names and keys.
+  const names = new StringSet(v.doc, n);
+  const keys = new StringSet(v.doc, n); // grows if routes have several keys
+  const p = parseEach(v, sink, names, keys, listPath);
+  names.release();
+  keys.release();
+  return p;
 }
 
-/** Records the route's keys in `owners` (key → route name); refuses a key that is taken. */
-export function claimKeys(route: Route, owners: Map<string, string>): Problem | null {
-  const keys = route.keys;
-  for (let k = 0; k < keys.length; k++) {
-    const key = unchecked(keys[k]);
-    if (owners.has(key)) {
-      return problem("key " + quote(key, 64) + " is already used by route " + quote(owners.get(key)))
-        .inIndex(k).inField("keys");
+function parseEach(v: JsonValue, sink: ConfigSink, names: StringSet, keys: StringSet, listPath: string): Problem | null {
+  const e = v.elements();
+  while (e.next()) {
+    const i = e.index;
+    const r = parseRoute(e.value);
+    if (r.problem !== null) return r.problem!.inIndex(i);
+    const parsed = r.value!;
+    if (!names.add(parsed.name.at)) {
+      const where = indexPath(listPath, firstNamed(v, parsed.name));
+      return problem("name " + quote(parsed.route.name) + " is already used by " + where).inField("name").inIndex(i);
     }
-    owners.set(key, route.name);
+    const p = claimKeys(v, parsed, keys);
+    if (p !== null) return p.inIndex(i);
+    sink.route(parsed.route);
   }
   return null;
 }
 
-function parseRoute(v: JsonValue): Parsed<Route> {
-  if (!v.isObject) return fail<Route>(expected("a route object", v));
-  let name: string | null = null;
+/** A route, and the strings of the document its name and keys came from. */
+class ParsedRoute {
+  constructor(public readonly route: Route, public readonly name: JsonValue, public readonly keys: JsonValue) {}
+}
+
+/** Records the route's keys in `taken`; refuses a key that an earlier route (or key) has. */
+function claimKeys(routes: JsonValue, parsed: ParsedRoute, taken: StringSet): Problem | null {
+  // By token index: no cursor per key (json/document.ts).
+  const doc = routes.doc;
+  const keys = parsed.keys.at;
+  let index = 0;
+  for (let k = keys + 1, end = doc.elementsEnd(keys); k < end; k = doc.end(k), index++) {
+    if (!taken.add(k)) {
+      const key = new JsonValue(doc, k);
+      return problem("key " + quote(key.str, 64) + " is already used by route " + quote(ownerOf(routes, key)))
+        .inIndex(index).inField("keys");
+    }
+  }
+  return null;
+}
+
+// The two lookups below only run to word an error, so they scan instead of keeping maps.
+
+/** Index of the first route named like `name`. */
+function firstNamed(routes: JsonValue, name: JsonValue): i32 {
+  const e = routes.elements();
+  while (e.next()) {
+    const other = e.value.get("name");
+    if (other !== null && name.doc.sameText(other.at, name.at)) return e.index;
+  }
+  return -1;
+}
+
+/** Name of the first route that has `key` among its keys. */
+function ownerOf(routes: JsonValue, key: JsonValue): string {
+  const e = routes.elements();
+  while (e.next()) {
+    const route = e.value;
+    const keys = route.get("keys");
+    if (keys === null) continue;
+    const k = keys.elements();
+    while (k.next()) {
+      if (key.doc.sameText(k.value.at, key.at)) {
+        const name = route.get("name");
+        return name !== null ? name.str : "";
+      }
+    }
+  }
+  return "";
+}
+
+function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
+  if (!v.isObject) return fail<ParsedRoute>(expected("a route object", v));
+  let name: JsonValue | null = null;
+  let nameText = "";
+  let keysValue: JsonValue | null = null;
   let keys: string[] | null = null;
   const action = new ActionBuilder();
-  for (let i = 0, n = v.keys.length; i < n; i++) {
-    const field = unchecked(v.keys[i]);
-    const value = unchecked(v.items[i]);
+  const f = v.fields();
+  while (f.next()) {
+    const value = f.value;
     let p: Problem | null = null;
-    if (field == "name") {
-      const bad = checkName(value);
+    if (f.is("name")) {
+      const text = value.str;
+      const bad = value.isString ? checkName(text) : EXPECTED_NAME;
       if (bad !== null) p = expected(bad, value);
-      else name = value.str;
-    } else if (field == "keys") {
+      name = value;
+      nameText = text;
+    } else if (f.is("keys")) {
       const r = parseKeys(value);
       p = r.problem;
       keys = r.value;
-    } else if (field == "destination") {
+      keysValue = value;
+    } else if (f.is("destination")) {
       p = action.destination(value);
-    } else if (field == "requestHeaders") {
+    } else if (f.is("requestHeaders")) {
       p = action.requestHeaders(value);
     } else {
-      return fail<Route>(unknownField(field, ROUTE_FIELDS));
+      return fail<ParsedRoute>(unknownField(f.name, ROUTE_FIELDS));
     }
-    if (p !== null) return fail<Route>(p.inField(field));
+    if (p !== null) return fail<ParsedRoute>(p.inField(f.name));
   }
-  if (name === null) return fail<Route>(missingField("name"));
-  if (keys === null) return fail<Route>(missingField("keys"));
+  if (name === null) return fail<ParsedRoute>(missingField("name"));
+  if (keys === null || keysValue === null) return fail<ParsedRoute>(missingField("keys"));
   if (!action.hasDestination && !action.hasHeaders) {
-    return fail<Route>(problem('expected "destination" or "requestHeaders" (a route must do something)'));
+    return fail<ParsedRoute>(problem('expected "destination" or "requestHeaders" (a route must do something)'));
   }
-  return ok(new Route(name, keys, action.build(name)));
+  return ok(new ParsedRoute(new Route(nameText, keys, action.build(nameText)), name, keysValue));
 }
 
-/** Null when `v` is a valid route name, else what was expected. */
-function checkName(v: JsonValue): string | null {
-  if (!v.isString) return EXPECTED_NAME;
-  const s = v.str;
+/** Null when `s` is a valid route name, else what was expected. */
+function checkName(s: string): string | null {
   const n = s.length;
   if (n < 1 || n > MAX_NAME_CHARS) return EXPECTED_NAME;
   for (let i = 0; i < n; i++) {
@@ -112,21 +162,26 @@ function checkName(v: JsonValue): string | null {
 
 /** `keys`: a non-empty array of routing keys. */
 function parseKeys(v: JsonValue): Parsed<string[]> {
-  if (!v.isArray || v.items.length == 0) return fail<string[]>(expected("a non-empty array of routing keys", v));
+  if (!v.isArray || v.length == 0) return fail<string[]>(expected("a non-empty array of routing keys", v));
   const keys = new Array<string>();
-  for (let i = 0, n = v.items.length; i < n; i++) {
-    const item = unchecked(v.items[i]);
-    const bad = checkKey(item);
-    if (bad !== null) return fail<string[]>(expected(bad, item).inIndex(i));
-    keys.push(item.str);
+  const e = v.elements();
+  while (e.next()) {
+    const item = e.value;
+    const key = item.str;
+    const bad = checkKey(item, key);
+    if (bad !== null) return fail<string[]>(expected(bad, item).inIndex(e.index));
+    keys.push(key);
   }
   return ok(keys);
 }
 
-/** Null when `v` is a valid routing key (non-empty string, ≤ 4096 bytes, no CR, LF or NUL). */
-export function checkKey(v: JsonValue): string | null {
-  if (!v.isString || v.str.length == 0) return "a non-empty string";
-  if (hasLineBreakOrNul(v.str)) return "a key without CR, LF or NUL";
-  if (String.UTF8.byteLength(v.str) > MAX_KEY_BYTES) return "a key of at most " + MAX_KEY_BYTES.toString() + " bytes";
+/**
+ * Null when `v` is a valid routing key (non-empty string, ≤ 4096 bytes, no CR, LF or NUL), else
+ * what was expected. `text` is `v.str`, decoded once by the caller.
+ */
+export function checkKey(v: JsonValue, text: string): string | null {
+  if (!v.isString || text.length == 0) return "a non-empty string";
+  if (hasLineBreakOrNul(text)) return "a key without CR, LF or NUL";
+  if (v.byteLength > <u32>MAX_KEY_BYTES) return "a key of at most " + MAX_KEY_BYTES.toString() + " bytes";
   return null;
 }

@@ -39,6 +39,11 @@ function prefixPath(prefixPtr: usize, prefixLen: usize): void {
   if (!getHeaderRaw(HeaderMap.Request, PATH, PATH_LEN)) return;
   let pathPtr = hostBytesPtr();
   let pathLen = hostBytesLen();
+  // Only an origin-form path ("/…") takes a prefix: "*" (OPTIONS) or an absolute URI stays as is.
+  if (pathLen == 0 || load<u8>(pathPtr) != 0x2f) {
+    freeHostBytes(pathPtr);
+    return;
+  }
   let total = prefixLen + pathLen;
   if (total > scratchSize) {
     scratch = scratch == 0 ? heap.alloc(total) : heap.realloc(scratch, total);

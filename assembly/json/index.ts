@@ -1,4 +1,7 @@
-// The JSON module: a strict, never-aborting parser and the tree it produces.
-export { JsonKind, JsonValue, quote } from "./value";
-export { JsonResult, MAX_DEPTH, parseJson, parseJsonString } from "./parse";
+// The JSON module: a strict, never-aborting parser, the document (a tape of tokens) it produces,
+// and cursors over it.
+export { JsonDocument, JsonKind } from "./document";
+export { JsonItems, JsonValue, quote } from "./value";
+export { JsonResult, MAX_DEPTH, parseJson, parseJsonBytes, parseJsonString } from "./parse";
+export { StringSet } from "./stringset";
 export { fieldPath, indexPath } from "./path";

@@ -3,7 +3,9 @@
 // Why our own: AssemblyScript has no exceptions, and the AssemblyScript JSON libraries available
 // (assemblyscript-json, json-as) abort on malformed input; an abort kills the plugin's VM in
 // Envoy. This parser never aborts, whatever the bytes: every failure is a `JsonResult` with an
-// error. It runs once, at configuration time, and is linear in the input size.
+// error. It runs once, at configuration time, and is linear in the input size. It builds no
+// objects: it validates the text and writes a tape of tokens (json/document.ts) that points
+// into it; strings with escapes are decoded to UTF-8 beside the tape.
 //
 // Strict means: one value with optional whitespace around it; no comments, trailing commas,
 // leading zeros, `+1`, `.5`, NaN/Infinity, single quotes or BOM; raw control characters in strings
@@ -11,8 +13,9 @@
 // invalid UTF-8 (overlong forms, encoded surrogates, > U+10FFFF) refused; at most 64 nested
 // arrays/objects; duplicate field names refused (reported with the object's field path).
 // The caller limits the input size.
-import { JsonValue } from "./value";
-import { quote } from "./value";
+import { JsonDocument, JsonKind } from "./document";
+import { JsonValue, quote } from "./value";
+import { StringSet } from "./stringset";
 import { fieldPath, indexPath } from "./path";
 
 /** Arrays and objects nested deeper than this are refused. */
@@ -31,6 +34,12 @@ export class JsonResult {
     public readonly errorPath: string,
   ) {}
 
+  /** Frees the document's tape: call once done with `value` (whose values then read as null). */
+  release(): void {
+    const v = this.value;
+    if (v !== null) v.doc.release();
+  }
+
   /** The error as one line, `<path>: <error>`, naming the root `root`. */
   message(root: string): string {
     const e = this.error;
@@ -41,7 +50,12 @@ export class JsonResult {
 
 /** Parses `bytes` (UTF-8). Never aborts. */
 export function parseJson(bytes: Uint8Array): JsonResult {
-  return new Parser(bytes).run();
+  return new Parser(new JsonDocument(bytes.dataStart, bytes.length, bytes)).run();
+}
+
+/** Parses the UTF-8 bytes at ptr..ptr+len, which must stay valid while the result is used. */
+export function parseJsonBytes(ptr: usize, len: i32): JsonResult {
+  return new Parser(new JsonDocument(ptr, len)).run();
 }
 
 /** Parses a string (encoded to UTF-8 first; lone surrogates become U+FFFD). For tests and tools. */
@@ -72,27 +86,31 @@ class Parser {
   private pos: i32 = 0;
   private error: string | null = null;
   private errorPath: string = "";
-  /** Scratch UTF-16 buffer for decoding strings; grows by doubling. */
-  private buf: StaticArray<u16> = new StaticArray<u16>(64);
-  /** The path to the value being parsed: a field name, or (key null) an array index. */
-  private pathKeys: Array<string | null> = [];
-  private pathIndexes: i32[] = [];
+  /**
+   * The path to the value being parsed, by depth of the containers open around it: the token of
+   * the field name being parsed (objects), or -1 and the element's index (arrays). Only read to
+   * name the object of a duplicate field.
+   */
+  private readonly pathKeys: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  private readonly pathIndexes: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.ptr = bytes.dataStart;
-    this.len = bytes.length;
+  constructor(private readonly doc: JsonDocument) {
+    this.ptr = doc.source;
+    this.len = doc.sourceLength;
   }
 
   run(): JsonResult {
     this.skipSpace();
-    const v = this.value(1);
-    if (v !== null) {
+    if (this.value(1)) {
       this.skipSpace();
       if (this.pos < this.len) this.fail("end of input", this.pos);
     }
     const e = this.error;
-    if (e !== null) return new JsonResult(null, e, this.errorPath);
-    return new JsonResult(v, null, "");
+    if (e !== null) {
+      this.doc.release();
+      return new JsonResult(null, e, this.errorPath);
+    }
+    return new JsonResult(new JsonValue(this.doc, 0), null, "");
   }
 
   // ---- input ---------------------------------------------------------------------------------
@@ -112,12 +130,12 @@ class Parser {
     this.pos = p;
   }
 
-  /** Records the first syntax error, at byte offset `at`. Returns null for `return this.fail(…)`. */
-  private fail(expected: string, at: i32): JsonValue | null {
+  /** Records the first syntax error, at byte offset `at`. Returns false for `return this.fail(…)`. */
+  private fail(expected: string, at: i32): bool {
     if (this.error === null) {
       this.error = "invalid JSON at " + this.lineColumn(at) + ": expected " + expected;
     }
-    return null;
+    return false;
   }
 
   /** `line L, column C` for a byte offset; columns count characters (not bytes), from 1. */
@@ -138,20 +156,22 @@ class Parser {
 
   // ---- values --------------------------------------------------------------------------------
 
-  /** Parses the value at `pos`; `expected` names what was wanted when there is none. */
-  private value(depth: i32, expected: string = "a value"): JsonValue | null {
+  /** Parses the value at `pos` onto the tape; `expected` names what was wanted when there is none. */
+  private value(depth: i32, expected: string = "a value"): bool {
     const c = this.at(this.pos);
     if (c == LBRACE) return this.object(depth);
     if (c == LBRACKET) return this.array(depth);
-    if (c == QUOTE) {
-      const s = this.string();
-      return s === null ? null : JsonValue.string(s);
-    }
+    if (c == QUOTE) return this.string() >= 0;
     if (c == MINUS || (c >= ZERO && c <= 0x39)) return this.number();
-    if (this.literal("true")) return JsonValue.boolean(true);
-    if (this.literal("false")) return JsonValue.boolean(false);
-    if (this.literal("null")) return JsonValue.null();
+    if (this.literal("true")) return this.scalar(JsonKind.Bool, 1);
+    if (this.literal("false")) return this.scalar(JsonKind.Bool, 0);
+    if (this.literal("null")) return this.scalar(JsonKind.Null, 0);
     return this.fail(expected, this.pos);
+  }
+
+  private scalar(kind: JsonKind, a: u32): bool {
+    this.doc.push(kind, a, 0);
+    return true;
   }
 
   /** Consumes `word` (ASCII) when the input continues with it. */
@@ -165,105 +185,127 @@ class Parser {
     return true;
   }
 
-  private object(depth: i32): JsonValue | null {
+  private object(depth: i32): bool {
     if (depth > MAX_DEPTH) return this.fail("at most " + MAX_DEPTH.toString() + " nested arrays and objects", this.pos);
     this.pos++; // {
-    const keys = new Array<string>();
-    const values = new Array<JsonValue>();
-    let seen: Set<string> | null = null;
+    const doc = this.doc;
+    const self = doc.push(JsonKind.Object, 0, 0);
+    let count: u32 = 0;
+    // The field names so far, once there are too many to scan (freed below, whatever happens).
+    let seen: StringSet | null = null;
+    let done = false;
     this.skipSpace();
     if (this.at(this.pos) == RBRACE) {
       this.pos++;
-      return JsonValue.object(keys, values);
+      done = true;
     }
-    while (true) {
+    while (!done) {
       if (this.at(this.pos) != QUOTE) {
-        return this.fail(keys.length == 0 ? "a string field name or '}'" : "a string field name", this.pos);
+        this.fail(count == 0 ? "a string field name or '}'" : "a string field name", this.pos);
+        break;
       }
       const key = this.string();
-      if (key === null) return null;
-      // Duplicate field names: a scan while the object is small, a Set beyond.
-      if (seen === null && keys.length >= SMALL_OBJECT) {
-        seen = new Set<string>();
-        for (let i = 0; i < keys.length; i++) seen.add(unchecked(keys[i]));
+      if (key < 0) break;
+      // Duplicate field names: a scan while the object is small, a hash set beyond.
+      if (seen === null && count >= <u32>SMALL_OBJECT) seen = this.fieldNames(self, count);
+      if (seen !== null ? !seen.add(key) : this.isEarlierField(self, key)) {
+        this.duplicate(key, depth);
+        break;
       }
-      if (seen !== null ? seen.has(key) : keys.includes(key)) return this.duplicate(key);
-      if (seen !== null) seen.add(key);
 
       this.skipSpace();
-      if (this.at(this.pos) != COLON) return this.fail("':'", this.pos);
+      if (this.at(this.pos) != COLON) {
+        this.fail("':'", this.pos);
+        break;
+      }
       this.pos++;
       this.skipSpace();
-      this.pathKeys.push(key);
-      this.pathIndexes.push(0);
-      const v = this.value(depth + 1);
-      this.pathKeys.pop();
-      this.pathIndexes.pop();
-      if (v === null) return null;
-      keys.push(key);
-      values.push(v);
+      this.pathKeys[depth] = key;
+      if (!this.value(depth + 1)) break;
+      count++;
 
       this.skipSpace();
       const c = this.at(this.pos);
       if (c == RBRACE) {
         this.pos++;
-        return JsonValue.object(keys, values);
-      }
-      if (c != COMMA) return this.fail("',' or '}'", this.pos);
-      this.pos++;
-      this.skipSpace();
-    }
-  }
-
-  private duplicate(key: string): JsonValue | null {
-    let path = "";
-    for (let i = 0, n = this.pathKeys.length; i < n; i++) {
-      const k = unchecked(this.pathKeys[i]);
-      path = k !== null ? fieldPath(path, k) : indexPath(path, unchecked(this.pathIndexes[i]));
-    }
-    this.error = "duplicate field " + quote(key);
-    this.errorPath = path;
-    return null;
-  }
-
-  private array(depth: i32): JsonValue | null {
-    if (depth > MAX_DEPTH) return this.fail("at most " + MAX_DEPTH.toString() + " nested arrays and objects", this.pos);
-    this.pos++; // [
-    const items = new Array<JsonValue>();
-    this.skipSpace();
-    if (this.at(this.pos) == RBRACKET) {
-      this.pos++;
-      return JsonValue.array(items);
-    }
-    this.pathKeys.push(null);
-    this.pathIndexes.push(0);
-    const top = this.pathIndexes.length - 1;
-    let done = false;
-    while (true) {
-      unchecked(this.pathIndexes[top] = items.length);
-      const v = this.value(depth + 1, items.length == 0 ? "a value or ']'" : "a value");
-      if (v === null) break;
-      items.push(v);
-      this.skipSpace();
-      const c = this.at(this.pos);
-      if (c == RBRACKET) {
-        this.pos++;
         done = true;
         break;
       }
       if (c != COMMA) {
-        this.fail("',' or ']'", this.pos);
+        this.fail("',' or '}'", this.pos);
         break;
       }
       this.pos++;
       this.skipSpace();
     }
-    this.pathKeys.pop();
-    this.pathIndexes.pop();
-    return done ? JsonValue.array(items) : null;
+    if (seen !== null) seen.release();
+    if (done) doc.close(self, count, doc.count);
+    return done;
   }
 
-  private number(): JsonValue | null {
+  /** Whether the field name `key` of the object at `self` repeats one of its earlier fields. */
+  private isEarlierField(self: i32, key: i32): bool {
+    const doc = this.doc;
+    for (let k = self + 1; k < key; k = doc.end(k + 1)) {
+      if (doc.sameText(k, key)) return true;
+    }
+    return false;
+  }
+
+  /** A set of the first `count` field names of the object at `self`. */
+  private fieldNames(self: i32, count: u32): StringSet {
+    const doc = this.doc;
+    const seen = new StringSet(doc, <i32>count * 2);
+    let k = self + 1;
+    for (let i: u32 = 0; i < count; i++) {
+      seen.add(k);
+      k = doc.end(k + 1);
+    }
+    return seen;
+  }
+
+  /** Records `duplicate field "name"` for the object at `depth`, with that object's path. */
+  private duplicate(key: i32, depth: i32): void {
+    let path = "";
+    for (let d = 1; d < depth; d++) {
+      const k = this.pathKeys[d];
+      path = k >= 0 ? fieldPath(path, new JsonValue(this.doc, k).str) : indexPath(path, this.pathIndexes[d]);
+    }
+    this.error = "duplicate field " + quote(new JsonValue(this.doc, key).str);
+    this.errorPath = path;
+  }
+
+  private array(depth: i32): bool {
+    if (depth > MAX_DEPTH) return this.fail("at most " + MAX_DEPTH.toString() + " nested arrays and objects", this.pos);
+    this.pos++; // [
+    const doc = this.doc;
+    const self = doc.push(JsonKind.Array, 0, 0);
+    let count: u32 = 0;
+    this.skipSpace();
+    if (this.at(this.pos) == RBRACKET) {
+      this.pos++;
+      doc.close(self, 0, doc.count);
+      return true;
+    }
+    this.pathKeys[depth] = -1;
+    while (true) {
+      this.pathIndexes[depth] = <i32>count;
+      if (!this.value(depth + 1, count == 0 ? "a value or ']'" : "a value")) return false;
+      count++;
+      this.skipSpace();
+      const c = this.at(this.pos);
+      if (c == RBRACKET) {
+        this.pos++;
+        doc.close(self, count, doc.count);
+        return true;
+      }
+      if (c != COMMA) return this.fail("',' or ']'", this.pos);
+      this.pos++;
+      this.skipSpace();
+    }
+  }
+
+  private number(): bool {
     const start = this.pos;
     let p = start;
     if (this.at(p) == MINUS) p++;
@@ -289,27 +331,71 @@ class Parser {
       while (isDigit(this.at(p))) p++;
     }
     this.pos = p;
-    const raw = String.UTF8.decodeUnsafe(this.ptr + <usize>start, <usize>(p - start));
-    return JsonValue.number(raw, parseFloat(raw));
+    this.doc.push(JsonKind.Number, <u32>start, <u32>(p - start));
+    return true;
   }
 
-  /** Parses the string starting at `pos` (on the opening quote); null after an error. */
-  private string(): string | null {
-    let p = this.pos + 1;
-    let n = 0; // UTF-16 units written to buf
+  /**
+   * Parses the string starting at `pos` (on the opening quote) onto the tape; returns its token,
+   * or -1 after an error. Text without escapes stays where it is, in the source.
+   */
+  private string(): i32 {
+    const start = this.pos + 1;
+    let p = start;
     while (true) {
       if (p >= this.len) {
         this.fail("'\"' to end the string", p);
-        return null;
+        return -1;
       }
-      // Room for the longest emission (a surrogate pair).
-      if (n + 2 > this.buf.length) this.grow();
-      const buf = changetype<usize>(this.buf);
+      const b = <i32>load<u8>(this.ptr + <usize>p);
+      if (b == QUOTE) break;
+      if (b == BACKSLASH) return this.escapedString(start, p);
+      if (b < 0x20) {
+        this.fail("no raw control character in a string (escape it, e.g. \\n or \\u001f)", p);
+        return -1;
+      }
+      if (b < 0x80) {
+        p++;
+        continue;
+      }
+      const size = this.utf8Size(p, b);
+      if (size == 0) {
+        this.fail("valid UTF-8", p);
+        return -1;
+      }
+      p += size;
+    }
+    this.pos = p + 1;
+    return this.doc.push(JsonKind.String, <u32>start, <u32>(p - start));
+  }
+
+  /**
+   * The rest of a string that has an escape at `p` (plain, valid text from `start`): decoded to
+   * UTF-8 in the document's `unescaped` bytes, checked as strictly as `string`.
+   */
+  private escapedString(start: i32, p: i32): i32 {
+    const doc = this.doc;
+    // Decoding never makes text longer, so the source up to the closing quote bounds it.
+    let end = p;
+    while (end < this.len) {
+      const b = load<u8>(this.ptr + <usize>end);
+      if (b == QUOTE) break;
+      end += b == BACKSLASH ? 2 : 1;
+    }
+    const offset = doc.reserveUnescaped(<u32>(min(end, this.len) - start));
+    const out = doc.unescapedPtr(offset);
+    let n: usize = <usize>(p - start);
+    memory.copy(out, this.ptr + <usize>start, n);
+    while (true) {
+      if (p >= this.len) {
+        this.fail("'\"' to end the string", p);
+        return -1;
+      }
       const b = <i32>load<u8>(this.ptr + <usize>p);
       if (b == QUOTE) break;
       if (b < 0x20) {
         this.fail("no raw control character in a string (escape it, e.g. \\n or \\u001f)", p);
-        return null;
+        return -1;
       }
       if (b == BACKSLASH) {
         const e = this.at(p + 1);
@@ -326,79 +412,56 @@ class Parser {
           const hi = this.hex4(p + 2);
           if (hi < 0) {
             this.fail("4 hex digits after \\u", p);
-            return null;
+            return -1;
           }
           if (hi >= 0xDC00 && hi <= 0xDFFF) {
             this.fail("a high surrogate (\\uD800-\\uDBFF) before a low surrogate", p);
-            return null;
+            return -1;
           }
           if (hi >= 0xD800 && hi <= 0xDBFF) {
             const lo = this.at(p + 6) == BACKSLASH && this.at(p + 7) == 0x75 ? this.hex4(p + 8) : -1;
             if (lo < 0xDC00 || lo > 0xDFFF) {
               this.fail("a low surrogate (\\uDC00-\\uDFFF) after a high surrogate", p + 6);
-              return null;
+              return -1;
             }
-            store<u16>(buf + (<usize>n << 1), <u16>hi);
-            store<u16>(buf + (<usize>(n + 1) << 1), <u16>lo);
-            n += 2;
+            n += putUtf8(out + n, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
             p += 12;
             continue;
           }
-          store<u16>(buf + (<usize>n << 1), <u16>hi);
-          n++;
+          n += putUtf8(out + n, hi);
           p += 6;
           continue;
         }
         if (unit < 0) {
           this.fail("an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX", p);
-          return null;
+          return -1;
         }
-        store<u16>(buf + (<usize>n << 1), <u16>unit);
+        store<u8>(out + n, <u8>unit);
         n++;
         p += 2;
         continue;
       }
       if (b < 0x80) {
-        store<u16>(buf + (<usize>n << 1), <u16>b);
+        store<u8>(out + n, <u8>b);
         n++;
         p++;
         continue;
       }
-      // Multi-byte UTF-8: validate strictly, then emit one or two UTF-16 units.
+      // Multi-byte UTF-8: copied once it is known to be well-formed.
       const size = this.utf8Size(p, b);
       if (size == 0) {
         this.fail("valid UTF-8", p);
-        return null;
+        return -1;
       }
-      let cp: i32;
-      if (size == 2) {
-        cp = ((b & 0x1F) << 6) | (this.at(p + 1) & 0x3F);
-      } else if (size == 3) {
-        cp = ((b & 0x0F) << 12) | ((this.at(p + 1) & 0x3F) << 6) | (this.at(p + 2) & 0x3F);
-      } else {
-        cp = ((b & 0x07) << 18) | ((this.at(p + 1) & 0x3F) << 12) |
-             ((this.at(p + 2) & 0x3F) << 6) | (this.at(p + 3) & 0x3F);
-      }
+      memory.copy(out + n, this.ptr + <usize>p, <usize>size);
+      n += <usize>size;
       p += size;
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        store<u16>(buf + (<usize>n << 1), <u16>(0xD800 | (cp >> 10)));
-        store<u16>(buf + (<usize>(n + 1) << 1), <u16>(0xDC00 | (cp & 0x3FF)));
-        n += 2;
-      } else {
-        store<u16>(buf + (<usize>n << 1), <u16>cp);
-        n++;
-      }
     }
     this.pos = p + 1;
-    return String.UTF16.decodeUnsafe(changetype<usize>(this.buf), <usize>n << 1);
-  }
-
-  private grow(): void {
-    const old = this.buf;
-    const next = new StaticArray<u16>(old.length << 1);
-    memory.copy(changetype<usize>(next), changetype<usize>(old), <usize>old.length << 1);
-    this.buf = next;
+    doc.trimUnescaped(offset, <u32>n);
+    const token = doc.push(JsonKind.String, offset, <u32>n);
+    doc.markEscaped(token);
+    return token;
   }
 
   /** The value of 4 hex digits at `p`, or -1. */
@@ -434,6 +497,30 @@ class Parser {
     }
     return size;
   }
+}
+
+/** Writes code point `cp` (not a surrogate) as UTF-8 at `out`; returns the byte count. */
+function putUtf8(out: usize, cp: i32): usize {
+  if (cp < 0x80) {
+    store<u8>(out, <u8>cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    store<u8>(out, <u8>(0xC0 | (cp >> 6)));
+    store<u8>(out, <u8>(0x80 | (cp & 0x3F)), 1);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(out, <u8>(0xE0 | (cp >> 12)));
+    store<u8>(out, <u8>(0x80 | ((cp >> 6) & 0x3F)), 1);
+    store<u8>(out, <u8>(0x80 | (cp & 0x3F)), 2);
+    return 3;
+  }
+  store<u8>(out, <u8>(0xF0 | (cp >> 18)));
+  store<u8>(out, <u8>(0x80 | ((cp >> 12) & 0x3F)), 1);
+  store<u8>(out, <u8>(0x80 | ((cp >> 6) & 0x3F)), 2);
+  store<u8>(out, <u8>(0x80 | (cp & 0x3F)), 3);
+  return 4;
 }
 
 @inline function isDigit(c: i32): bool {

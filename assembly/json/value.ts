@@ -1,67 +1,18 @@
-// The tree that json/parse.ts produces. Plain data: no lookups that can abort, no exceptions.
+// Values of a parsed document (json/document.ts). A JsonValue is a small cursor — the document
+// and a token index — that reads the tape when asked: strings are decoded only when `str` is read,
+// and field names are matched with `is` without being decoded at all. Plain data: nothing here can
+// abort, and a value of a released document reads as null.
+import { JsonDocument, JsonKind } from "./document";
 
-export enum JsonKind {
-  Null = 0,
-  Bool = 1,
-  Number = 2,
-  String = 3,
-  Array = 4,
-  Object = 5,
-}
-
-// Scalars share these (a config with 100k routes has ~1M values: fewer allocations, less GC).
-const NO_VALUES: JsonValue[] = [];
-const NO_KEYS: string[] = [];
-
-/** One JSON value. Which fields mean something depends on `kind`. */
+/** One JSON value. */
 export class JsonValue {
-  /** Bool: the value. */
-  bool: bool = false;
-  /** Number: the value as an f64 (may be ±Infinity for huge exponents). */
-  num: f64 = 0;
-  /** String: the decoded text. Number: the source text exactly as written (`1.50`, `-0`, `1e3`). */
-  str: string = "";
-  /** Array: the elements. Object: the field values, in document order. Read-only. */
-  items: JsonValue[] = NO_VALUES;
-  /** Object: the field names, parallel to `items`, in document order (no duplicates). Read-only. */
-  keys: string[] = NO_KEYS;
+  constructor(
+    public readonly doc: JsonDocument,
+    /** The value's token in `doc`. */
+    public readonly at: i32,
+  ) {}
 
-  constructor(public readonly kind: JsonKind) {}
-
-  static null(): JsonValue { return new JsonValue(JsonKind.Null); }
-
-  static boolean(b: bool): JsonValue {
-    const v = new JsonValue(JsonKind.Bool);
-    v.bool = b;
-    return v;
-  }
-
-  static number(raw: string, n: f64): JsonValue {
-    const v = new JsonValue(JsonKind.Number);
-    v.str = raw;
-    v.num = n;
-    return v;
-  }
-
-  static string(s: string): JsonValue {
-    const v = new JsonValue(JsonKind.String);
-    v.str = s;
-    return v;
-  }
-
-  static array(items: JsonValue[]): JsonValue {
-    const v = new JsonValue(JsonKind.Array);
-    v.items = items;
-    return v;
-  }
-
-  static object(keys: string[], values: JsonValue[]): JsonValue {
-    const v = new JsonValue(JsonKind.Object);
-    v.keys = keys;
-    v.items = values;
-    return v;
-  }
-
+  get kind(): JsonKind { return this.doc.kind(this.at); }
   get isNull(): bool { return this.kind == JsonKind.Null; }
   get isBool(): bool { return this.kind == JsonKind.Bool; }
   get isNumber(): bool { return this.kind == JsonKind.Number; }
@@ -69,26 +20,45 @@ export class JsonValue {
   get isArray(): bool { return this.kind == JsonKind.Array; }
   get isObject(): bool { return this.kind == JsonKind.Object; }
 
+  /** Bool: the value. */
+  get bool(): bool { return this.kind == JsonKind.Bool && this.doc.a(this.at) != 0; }
+
+  /** Number: the value as an f64 (may be ±Infinity for huge exponents). 0 for other kinds. */
+  get num(): f64 { return this.isNumber ? parseFloat(this.str) : 0; }
+
+  /** String: the decoded text. Number: the source text exactly as written (`1.50`, `-0`, `1e3`). */
+  get str(): string {
+    const k = this.kind;
+    if (k != JsonKind.String && k != JsonKind.Number) return "";
+    return String.UTF8.decodeUnsafe(this.doc.textPtr(this.at), <usize>this.doc.b(this.at));
+  }
+
+  /** String: its UTF-8 length in bytes. */
+  get byteLength(): u32 { return this.isString ? this.doc.b(this.at) : 0; }
+
   /** Array or object: the number of elements or fields. 0 for scalars. */
-  get length(): i32 { return this.items.length; }
+  get length(): i32 { return this.doc.length(this.at); }
+
+  /** Object: its fields in document order (none for other kinds). */
+  fields(): JsonItems { return new JsonItems(this.doc, this.at, true); }
+
+  /** Array: its elements in order (none for other kinds). */
+  elements(): JsonItems { return new JsonItems(this.doc, this.at, false); }
 
   /** Object: whether a field is present (linear scan; objects here are small). */
-  has(key: string): bool { return this.indexOf(key) >= 0; }
+  has(key: string): bool { return this.get(key) !== null; }
 
   /** Object: the field's value, or null when absent (never aborts). */
   get(key: string): JsonValue | null {
-    const i = this.indexOf(key);
-    return i < 0 ? null : unchecked(this.items[i]);
+    const f = this.fields();
+    while (f.next()) {
+      if (f.is(key)) return f.value;
+    }
+    return null;
   }
 
-  private indexOf(key: string): i32 {
-    if (this.kind != JsonKind.Object) return -1;
-    const keys = this.keys;
-    for (let i = 0, n = keys.length; i < n; i++) {
-      if (unchecked(keys[i]) == key) return i;
-    }
-    return -1;
-  }
+  /** Bytes of the scalar text in this value (see JsonDocument.textBytes): a size hint. */
+  textBytes(): u32 { return this.doc.textBytes(this.at); }
 
   /** Scalars: their JSON text (`42`, `"dev"`, `true`, `null`). Scalars only; see `describe`. */
   scalarText(): string {
@@ -104,11 +74,69 @@ export class JsonValue {
   /** Short text for "got …" in error messages: scalars as JSON (long strings cut), else a kind. */
   describe(): string {
     switch (this.kind) {
-      case JsonKind.Array: return this.items.length == 0 ? "[]" : "array";
-      case JsonKind.Object: return this.items.length == 0 ? "{}" : "object";
+      case JsonKind.Array: return this.length == 0 ? "[]" : "array";
+      case JsonKind.Object: return this.length == 0 ? "{}" : "object";
       case JsonKind.String: return quote(this.str, 64);
       default: return this.scalarText();
     }
+  }
+}
+
+/**
+ * Walks an object's fields or an array's elements, in document order:
+ *
+ *   const f = route.fields();
+ *   while (f.next()) {
+ *     if (f.is("name")) … f.value …
+ *     else return unknownField(f.name, …);
+ *   }
+ */
+export class JsonItems {
+  /** Position of the current field or element, from 0 (-1 before the first `next`). */
+  index: i32 = -1;
+  /** Token of the current element, or of the current field's name. */
+  private current: i32 = -1;
+  private readonly end: i32;
+
+  /** Walks `container`'s fields (`isObject`) or elements; nothing when it is not of that kind. */
+  constructor(
+    private readonly doc: JsonDocument,
+    private readonly container: i32,
+    private readonly isObject: bool,
+  ) {
+    const wanted = isObject ? JsonKind.Object : JsonKind.Array;
+    this.end = doc.kind(container) == wanted ? doc.end(container) : container;
+  }
+
+  /** Moves to the next field or element; false when there is none. */
+  next(): bool {
+    const doc = this.doc;
+    const at = this.index < 0 ? this.container + 1 : doc.end(this.isObject ? this.current + 1 : this.current);
+    if (at >= this.end) return false;
+    this.current = at;
+    this.index++;
+    return true;
+  }
+
+  /** The current element, or the current field's value. */
+  get value(): JsonValue {
+    return new JsonValue(this.doc, this.isObject ? this.current + 1 : this.current);
+  }
+
+  /** Objects: the current field's name, as a String value. */
+  get key(): JsonValue {
+    return new JsonValue(this.doc, this.current);
+  }
+
+  /** Objects: the current field's name (decoded; for error paths and names that are kept). */
+  get name(): string {
+    if (!this.isObject) return "";
+    return String.UTF8.decodeUnsafe(this.doc.textPtr(this.current), <usize>this.doc.b(this.current));
+  }
+
+  /** Objects: whether the current field's name is `s` (compared without decoding). */
+  is(s: string): bool {
+    return this.isObject && this.doc.textIs(this.current, s);
   }
 }
 

@@ -1,6 +1,6 @@
-// FNV-1a over raw bytes: cheap, no allocation, good enough spread for an open-addressing table
-// whose keys come from the configuration (a request can only pick which chain to walk, not make
-// it longer).
+// FNV-1a over raw bytes: cheap, no allocation, good enough spread for the open-addressing tables
+// here (the rule table, json/stringmap.ts), whose keys come from the configuration (a request can
+// only pick which chain to walk, not make it longer).
 
 // @ts-ignore: decorator
 @inline const FNV_OFFSET: u32 = 0x811c9dc5;

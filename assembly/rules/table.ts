@@ -3,25 +3,34 @@
 // open-addressing hash table and gets an action index; the action's header operations are
 // already UTF-8 bytes, ready to hand to the host without any conversion.
 //
+//   header  [44 B]             slotsOff | mask | actionsOff | actionCount | defaultAction+1
+//                              | sourcesOff | sourceCount | decisionOff | decisionLen | noneOff
+//                              | noneLen
 //   slots   [capacity × 16 B]  hash | keyOff | keyLen | action+1 (0 = empty)
 //   actions [count × 40 B]     opsOff | opsCount | prefixOff | prefixLen | nameOff | nameLen
 //                              | metricOff | metricLen | metricId+1 (0 = not defined yet) | -
-//   ops     [n × 20 B]         kind | nameOff | nameLen | valueOff | valueLen
+//   then, in the order rules/builder.ts wrote them:
+//   ops     [n × 20 B]         per action: kind | nameOff | nameLen | valueOff | valueLen
 //   sources [n × 12 B]         kind | nameOff | nameLen
-//   bytes                      every string, UTF-8
+//   bytes                      the strings, UTF-8, shared where equal (a header name many routes
+//                              set; a route name, which is the end of its metric name)
 //
-// The table is immutable once built, except each action's metric id, which the host gives the
-// first time the action is taken (defining one metric per route up front would cost Envoy a stat
-// per route even for routes never used).
+// The builder writes the block; this file only reads it. The table is immutable once built,
+// except each action's metric id, which the host gives the first time the action is taken
+// (defining one metric per route up front would cost Envoy a stat per route even for routes never
+// used).
 
-import { Action, Config, HeaderOp, HeaderOpKind, KeySource } from "../config/model";
-import { Arena, utf8Length } from "./arena";
+import { Config, HeaderOpKind } from "../config/model";
+import { ConfigSizes } from "../config/sizes";
+import { Arena } from "./arena";
+import { TableBuilder } from "./builder";
 import { hashBytes } from "./hash";
 
-const SLOT_SIZE: u32 = 16;
-const ACTION_SIZE: u32 = 40;
-const OP_SIZE: u32 = 20;
-const SOURCE_SIZE: u32 = 12;
+export const HEADER_SIZE: u32 = 44;
+export const SLOT_SIZE: u32 = 16;
+export const ACTION_SIZE: u32 = 40;
+export const OP_SIZE: u32 = 20;
+export const SOURCE_SIZE: u32 = 12;
 
 /** Metric name of a route action: Envoy stats_tags turn the last part into a `route` label. */
 export const ROUTED_METRIC_PREFIX = "routekey.routed.route.";
@@ -30,24 +39,37 @@ export const PASSTHROUGH_METRIC = "routekey.passthrough";
 export const DEFAULT_DECISION = "default";
 export const NONE_DECISION = "none";
 
-/** `name` with every character outside [A-Za-z0-9_-] replaced by `_`, safe inside a stat name. */
+/** Whether a character may appear in a stat name as is: [A-Za-z0-9_-]. */
+export function isMetricSafe(c: i32): bool {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95;
+}
+
+/** What metricSafe() may add to a name: "_" and 8 hex digits. */
+export const METRIC_HASH_LENGTH: u32 = 9;
+
+/**
+ * `name` as it may stand in a stat name: unchanged when it is all [A-Za-z0-9_-] (every native
+ * route name); otherwise every other character becomes `_` and a hash of the original is added,
+ * so that original-form values such as "a.b" and "a/b" keep separate counters.
+ */
 export function metricSafe(name: string): string {
-  let out = name;
+  let safe = true;
   for (let i = 0; i < name.length; i++) {
-    let c = name.charCodeAt(i);
-    let ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95;
-    if (!ok) {
-      // Rare (only legacy-form values need it): rebuild once, character by character.
-      let s = "";
-      for (let j = 0; j < name.length; j++) {
-        let d = name.charCodeAt(j);
-        let keep = (d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d == 45 || d == 95;
-        s += keep ? String.fromCharCode(d) : "_";
-      }
-      return s;
+    if (!isMetricSafe(name.charCodeAt(i))) {
+      safe = false;
+      break;
     }
   }
-  return out;
+  if (safe) return name;
+  // Rare (only original-form values need it): rebuild once, character by character.
+  let s = "";
+  let h: u32 = 0x811c9dc5; // FNV-1a over the UTF-16 code units
+  for (let j = 0; j < name.length; j++) {
+    let d = name.charCodeAt(j);
+    s += isMetricSafe(d) ? String.fromCharCode(d) : "_";
+    h = (h ^ <u32>d) * 0x01000193;
+  }
+  return s + "_" + h.toString(16).padStart(8, "0");
 }
 
 export class RuleTable {
@@ -68,127 +90,41 @@ export class RuleTable {
   private refs: i32 = 0;
   private retired: bool = false;
 
-  private constructor(arena: Arena) {
+  /** A table over a block written by TableBuilder: reads where the regions are from its header. */
+  constructor(arena: Arena) {
     this.arena = arena;
+    this.slotsOff = arena.getU32(0);
+    this.mask = arena.getU32(4);
+    this.actionsOff = arena.getU32(8);
+    this.actionCount = <i32>arena.getU32(12);
+    this.defaultAction = <i32>arena.getU32(16) - 1;
+    this.sourcesOff = arena.getU32(20);
+    this.sourceCount = <i32>arena.getU32(24);
+    this.decisionOff = arena.getU32(28);
+    this.decisionLen = arena.getU32(32);
+    this.noneOff = arena.getU32(36);
+    this.noneLen = arena.getU32(40);
   }
 
-  /** Compiles a parsed configuration. Never fails: the parser has validated everything. */
+  /**
+   * Compiles a parsed configuration (a Config: tests and tools; the filter compiles straight from
+   * the document, rules/compile.ts). Never fails: the parser has validated everything.
+   */
   static compile(config: Config): RuleTable {
     let routes = config.routes;
-    let keyCount: u32 = 0;
-    for (let i = 0; i < routes.length; i++) keyCount += <u32>unchecked(routes[i]).keys.length;
-
-    // Capacity: a power of two at least twice the key count keeps probe chains short.
-    let capacity: u32 = 8;
-    while (capacity < keyCount * 2) capacity <<= 1;
-
-    let arena = new Arena(capacity * SLOT_SIZE + 1024);
-    let t = new RuleTable(arena);
-    t.slotsOff = arena.reserve(capacity * SLOT_SIZE);
-    t.mask = capacity - 1;
-
-    let hasDefault = config.defaultAction !== null;
-    let actionCount = routes.length + (hasDefault ? 1 : 0);
-    t.actionsOff = arena.reserve(<u32>actionCount * ACTION_SIZE);
-    for (let i = 0; i < routes.length; i++) {
-      let route = unchecked(routes[i]);
-      t.writeAction(i, route.action, ROUTED_METRIC_PREFIX + metricSafe(route.name));
-    }
-    if (hasDefault) {
-      t.writeAction(routes.length, changetype<Action>(config.defaultAction), DEFAULT_METRIC);
-      t.defaultAction = routes.length;
-    }
-    t.actionCount = actionCount;
-
-    for (let i = 0; i < routes.length; i++) {
-      let keys = unchecked(routes[i]).keys;
-      for (let k = 0; k < keys.length; k++) t.insertKey(unchecked(keys[k]), <u32>i);
-    }
-
-    let sources = config.keySources;
-    t.sourcesOff = arena.reserve(<u32>sources.length * SOURCE_SIZE);
-    for (let i = 0; i < sources.length; i++) {
-      let source: KeySource = unchecked(sources[i]);
-      let at = t.sourcesOff + <u32>i * SOURCE_SIZE;
-      let nameOff = arena.putString(source.name);
-      arena.setU32(at, <u32>source.kind);
-      arena.setU32(at + 4, nameOff);
-      arena.setU32(at + 8, utf8Length(source.name));
-    }
-    t.sourceCount = sources.length;
-
-    let decision = config.decisionHeader;
-    if (decision !== null) {
-      t.decisionOff = arena.putString(decision);
-      t.decisionLen = utf8Length(decision);
-      t.noneOff = arena.putString(NONE_DECISION);
-      t.noneLen = utf8Length(NONE_DECISION);
-    }
-    return t;
+    let sizes = new ConfigSizes(); // counts only: the block grows for the text
+    sizes.routes = routes.length;
+    for (let i = 0; i < routes.length; i++) sizes.keys += unchecked(routes[i]).keys.length;
+    let builder = new TableBuilder();
+    builder.begin(sizes);
+    for (let i = 0; i < routes.length; i++) builder.route(unchecked(routes[i]));
+    builder.end(config.keySources, config.defaultAction, config.decisionHeader);
+    return builder.table!;
   }
 
-  private writeAction(index: i32, action: Action, metricName: string): void {
-    let arena = this.arena;
-    // The destination's :authority comes first, so explicit Host operations override it.
-    let authority = action.authority;
-    let ops = action.headerOps;
-    let opCount = ops.length + (authority !== null ? 1 : 0);
-    let opsOff = arena.reserve(<u32>opCount * OP_SIZE);
-    let o: u32 = 0;
-    if (authority !== null) {
-      this.writeOp(opsOff, new HeaderOp(HeaderOpKind.Set, ":authority", authority));
-      o++;
-    }
-    for (let i = 0; i < ops.length; i++, o++) {
-      this.writeOp(opsOff + o * OP_SIZE, unchecked(ops[i]));
-    }
-
-    let prefix = action.pathPrefix;
-    let prefixOff: u32 = 0;
-    let prefixLen: u32 = 0;
-    if (prefix !== null) {
-      prefixOff = arena.putString(prefix);
-      prefixLen = utf8Length(prefix);
-    }
-    let nameOff = arena.putString(action.name);
-    let metricOff = arena.putString(metricName);
-
-    let at = this.actionsOff + <u32>index * ACTION_SIZE;
-    arena.setU32(at, opsOff);
-    arena.setU32(at + 4, <u32>opCount);
-    arena.setU32(at + 8, prefixOff);
-    arena.setU32(at + 12, prefixLen);
-    arena.setU32(at + 16, nameOff);
-    arena.setU32(at + 20, utf8Length(action.name));
-    arena.setU32(at + 24, metricOff);
-    arena.setU32(at + 28, utf8Length(metricName));
-    arena.setU32(at + 32, 0);
-  }
-
-  private writeOp(at: u32, op: HeaderOp): void {
-    let arena = this.arena;
-    let nameOff = arena.putString(op.name);
-    let valueOff = arena.putString(op.value);
-    arena.setU32(at, <u32>op.kind);
-    arena.setU32(at + 4, nameOff);
-    arena.setU32(at + 8, utf8Length(op.name));
-    arena.setU32(at + 12, valueOff);
-    arena.setU32(at + 16, utf8Length(op.value));
-  }
-
-  private insertKey(key: string, action: u32): void {
-    let arena = this.arena;
-    let keyOff = arena.putString(key);
-    let keyLen = utf8Length(key);
-    let h = hashBytes(arena.base + keyOff, keyLen);
-    let i = h & this.mask;
-    // The table is at most half full, so a free slot is always found.
-    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + 12) != 0) i = (i + 1) & this.mask;
-    let at = this.slotsOff + i * SLOT_SIZE;
-    arena.setU32(at, h);
-    arena.setU32(at + 4, keyOff);
-    arena.setU32(at + 8, keyLen);
-    arena.setU32(at + 12, action + 1);
+  /** Routes in the table (the actions before the default). */
+  get routeCount(): i32 {
+    return this.defaultAction >= 0 ? this.defaultAction : this.actionCount;
   }
 
   /** The action index for the key bytes at ptr..ptr+len, or -1. Allocates nothing. */

@@ -1,18 +1,20 @@
 // The strict JSON parser: valid documents, every class of invalid input with its message, and a
 // sweep showing that no input aborts.
-import { JsonKind, JsonValue, parseJson, parseJsonString, quote } from "../../assembly/json";
+import { JsonKind, JsonValue, StringSet, parseJson, parseJsonString, quote } from "../../assembly/json";
 
-/** Compact JSON text of a tree; numbers as written in the source. */
+/** Compact JSON text of a document; numbers as written in the source. */
 function canon(v: JsonValue): string {
   switch (v.kind) {
     case JsonKind.Array: {
       const parts = new Array<string>();
-      for (let i = 0; i < v.items.length; i++) parts.push(canon(v.items[i]));
+      const e = v.elements();
+      while (e.next()) parts.push(canon(e.value));
       return "[" + parts.join(",") + "]";
     }
     case JsonKind.Object: {
       const parts = new Array<string>();
-      for (let i = 0; i < v.keys.length; i++) parts.push(quote(v.keys[i]) + ":" + canon(v.items[i]));
+      const f = v.fields();
+      while (f.next()) parts.push(quote(f.name) + ":" + canon(f.value));
       return "{" + parts.join(",") + "}";
     }
     default:
@@ -23,7 +25,17 @@ function canon(v: JsonValue): string {
 function parsed(src: string): string {
   const r = parseJsonString(src);
   if (r.error !== null) return "ERROR " + r.message("$");
-  return canon(r.value!);
+  const text = canon(r.value!);
+  r.release();
+  return text;
+}
+
+/** The elements of an array value. */
+function elementsOf(v: JsonValue): JsonValue[] {
+  const out = new Array<JsonValue>();
+  const e = v.elements();
+  while (e.next()) out.push(e.value);
+  return out;
 }
 
 // [input, canonical output]
@@ -104,6 +116,11 @@ const INVALID: string[][] = [
   ['{"r":[1,{"x":{"k":1,"k":2}}]}', 'r[1].x: duplicate field "k"'],
   ['{"a.b":{"k":1,"k":2}}', '["a.b"]: duplicate field "k"'],
   ['{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"e":10}', '$: duplicate field "e"'],
+  // Names are compared by their text, escaped or not, in small and large objects.
+  ['{"a":1,"\\u0061":2}', '$: duplicate field "a"'],
+  ['{"x":{"é":1,"\\u00e9":2}}', 'x: duplicate field "é"'],
+  ['{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"\\u0068":10}', '$: duplicate field "h"'],
+  ['[{"k":[{"\\n":1,"\\u000a":2}]}]', '[0].k[0]: duplicate field "\\n"'],
 ];
 
 // Raw bytes that a string cannot express: invalid UTF-8 and a BOM. [bytes, message]
@@ -137,13 +154,13 @@ describe("json: valid documents", () => {
   });
 
   it("keep numbers' source text and value", () => {
-    const v = parseJsonString("[1.50, -2e3, 0.1, 1e400, 12345678901234567890]").value!;
-    expect(v.items[0].str).toBe("1.50");
-    expect(v.items[0].num).toBe(1.5);
-    expect(v.items[1].num).toBe(-2000.0);
-    expect(v.items[2].num).toBe(0.1);
-    expect(v.items[3].num).toBe(Infinity);
-    expect(v.items[4].str).toBe("12345678901234567890");
+    const items = elementsOf(parseJsonString("[1.50, -2e3, 0.1, 1e400, 12345678901234567890]").value!);
+    expect(items[0].str).toBe("1.50");
+    expect(items[0].num).toBe(1.5);
+    expect(items[1].num).toBe(-2000.0);
+    expect(items[2].num).toBe(0.1);
+    expect(items[3].num).toBe(Infinity);
+    expect(items[4].str).toBe("12345678901234567890");
   });
 
   it("offer has/get that never abort", () => {
@@ -152,7 +169,8 @@ describe("json: valid documents", () => {
     expect(v.has("b")).toBe(false);
     expect(v.get("b")).toBeNull();
     expect(v.get("a")!.str).toBe("x");
-    expect(JsonValue.null().get("a")).toBeNull();
+    expect(parseJsonString("null").value!.get("a")).toBeNull();
+    expect(parseJsonString("[1]").value!.get("a")).toBeNull();
   });
 
   it("accept 64 levels of nesting, refuse 65", () => {
@@ -170,7 +188,82 @@ describe("json: valid documents", () => {
     expect(parseJsonString('"' + big + '"').value!.str.length).toBe(200000);
     const parts = new Array<string>();
     for (let i = 0; i < 20000; i++) parts.push('{"k":"' + i.toString() + '"}');
-    expect(parseJsonString("[" + parts.join(",") + "]").value!.items.length).toBe(20000);
+    expect(parseJsonString("[" + parts.join(",") + "]").value!.length).toBe(20000);
+  });
+});
+
+describe("json: the document", () => {
+  it("decodes escaped strings and keeps plain ones as they are", () => {
+    const parts = new Array<string>();
+    for (let i = 0; i < 2000; i++) {
+      parts.push('"k\\u00e9' + i.toString() + '\\n"');
+      parts.push('"plain' + i.toString() + '"');
+    }
+    const r = parseJsonString("[" + parts.join(",") + "]");
+    const items = elementsOf(r.value!);
+    expect(items.length).toBe(4000);
+    for (let i = 0; i < 2000; i++) {
+      expect(items[2 * i].str).toBe("ké" + i.toString() + "\n");
+      expect(items[2 * i + 1].str).toBe("plain" + i.toString());
+    }
+    r.release();
+  });
+
+  it("reads as null once released", () => {
+    const r = parseJsonString('{"a":[1,"x"]}');
+    const v = r.value!;
+    const a = v.get("a")!;
+    r.release();
+    expect(v.isNull).toBe(true);
+    expect(a.isNull).toBe(true);
+    expect(a.length).toBe(0);
+    expect(a.str).toBe("");
+    expect(v.get("a")).toBeNull();
+    expect(a.elements().next()).toBe(false);
+  });
+
+  it("walks fields of objects and elements of arrays only", () => {
+    const obj = parseJsonString('{"a":1}').value!;
+    const arr = parseJsonString('["a",1]').value!;
+    expect(obj.elements().next()).toBe(false);
+    expect(arr.fields().next()).toBe(false);
+    expect(parseJsonString('"s"').value!.fields().next()).toBe(false);
+    const f = obj.fields();
+    expect(f.next()).toBe(true);
+    expect(f.index).toBe(0);
+    expect(f.name).toBe("a");
+    expect(f.is("a")).toBe(true);
+    expect(f.is("é")).toBe(false);
+    expect(f.value.str).toBe("1");
+    expect(f.next()).toBe(false);
+  });
+
+  it("matches field names with non-ASCII text", () => {
+    const f = parseJsonString('{"\\u00e9t\\u00e9":1}').value!.fields();
+    expect(f.next()).toBe(true);
+    expect(f.is("été")).toBe(true);
+    expect(f.is("ete")).toBe(false);
+    expect(f.is("étés")).toBe(false);
+  });
+
+  it("counts the text a value holds", () => {
+    // ab cd | n 12 | t true | f false | z null | e é  (é is 2 bytes)
+    const v = parseJsonString('{"ab":"cd","n":12,"t":true,"f":false,"z":null,"e":"\\u00e9"}').value!;
+    expect(v.textBytes()).toBe(4 + 3 + 5 + 6 + 5 + 3);
+    expect(v.get("n")!.textBytes()).toBe(2);
+  });
+});
+
+describe("json: StringSet", () => {
+  it("finds strings by their text and grows past what it expected", () => {
+    const parts = new Array<string>();
+    for (let i = 0; i < 500; i++) parts.push('"s' + i.toString() + '"');
+    for (let i = 0; i < 500; i++) parts.push('"\\u0073' + i.toString() + '"'); // the same texts, escaped
+    const v = parseJsonString("[" + parts.join(",") + "]").value!;
+    const set = new StringSet(v.doc, 1);
+    const e = v.elements();
+    while (e.next()) expect(set.add(e.value.at)).toBe(e.index < 500, e.index.toString());
+    set.release();
   });
 });
 
@@ -212,6 +305,7 @@ function check(b: Uint8Array): void {
   if ((r.value === null) == (r.error === null)) {
     expect<bool>(false).toBe(true, "value and error both null or both set");
   }
+  r.release();
 }
 
 const SAMPLE = '{"key":"x-env","routes":[{"name":"dev","keys":["d\\u00e9v","\\ud83d\\ude00"],"n":-1.5e3,' +

@@ -92,6 +92,36 @@ describe("RuleTable", () => {
     expect(t.hasDecisionHeader()).toBe(false);
   });
 
+  it("keeps a name outside [A-Za-z0-9_-] as it is, and only its metric name safe", () => {
+    let routes = [
+      new Route("feature/a.b", ["x"], new Action("feature/a.b", "x.svc", null, [])),
+      new Route("ok-name_1", ["y"], new Action("ok-name_1", "y.svc", null, [])),
+    ];
+    let t = RuleTable.compile(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
+    expect(str(t.namePtr(0), t.nameLen(0))).toBe("feature/a.b");
+    // (the hash suffix is FNV-1a of "feature/a.b", computed independently in JS)
+    expect(str(t.metricNamePtr(0), t.metricNameLen(0))).toBe("routekey.routed.route.feature_a_b_2238f3b9");
+    expect(str(t.namePtr(1), t.nameLen(1))).toBe("ok-name_1");
+    expect(str(t.metricNamePtr(1), t.metricNameLen(1))).toBe("routekey.routed.route.ok-name_1");
+  });
+
+  it("shares repeated header names and still writes each operation right", () => {
+    let routes = new Array<Route>();
+    for (let i = 0; i < 300; i++) {
+      let name = "r" + i.toString();
+      // 300 distinct names: more than are shared, so some are written per operation.
+      let ops = [new HeaderOp(HeaderOpKind.Set, "x-same", name), new HeaderOp(HeaderOpKind.Add, "x-" + name, "v")];
+      routes.push(new Route(name, [name], new Action(name, null, null, ops)));
+    }
+    let t = RuleTable.compile(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
+    for (let i = 0; i < 300; i++) {
+      expect(str(t.opNamePtr(i, 0), t.opNameLen(i, 0))).toBe("x-same");
+      expect(str(t.opValuePtr(i, 0), t.opValueLen(i, 0))).toBe("r" + i.toString());
+      expect(str(t.opNamePtr(i, 1), t.opNameLen(i, 1))).toBe("x-r" + i.toString());
+    }
+    expect(t.opNamePtr(0, 0)).toBe(t.opNamePtr(299, 0), "one copy of a repeated name");
+  });
+
   it("stores a 100k-key table in one block", () => {
     let t = RuleTable.compile(makeConfig(50000, true));
     expect(lookup(t, "alias-49999")).toBe(49999);
@@ -102,7 +132,9 @@ describe("RuleTable", () => {
 describe("metricSafe", () => {
   it("keeps safe names and replaces the rest", () => {
     expect(metricSafe("dev-1_a")).toBe("dev-1_a");
-    expect(metricSafe("team.a/b c")).toBe("team_a_b_c");
+    // FNV-1a of the UTF-16 units of "team.a/b c", computed independently in JS
+    expect(metricSafe("team.a/b c")).toBe("team_a_b_c_f3a4f9ed");
+    expect(metricSafe("team.a/b.c")).not.toBe(metricSafe("team.a/b c"), "names that differ only in unsafe characters keep apart");
     expect(metricSafe("")).toBe("");
   });
 });

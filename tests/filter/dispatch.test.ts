@@ -96,11 +96,16 @@ test('no decision header unless configured', async () => {
   assert.deepEqual(r.resp.headers, [[':status', '200']]);
 });
 
-test('a legacy value with characters unsafe in a stat name gets a sanitised metric name', async () => {
-  const p = await start({ key: 'environment', rewrites: { 'team.a/b': { destination: 'http://a.svc' } } });
+test('original-form values with characters unsafe in a stat name get distinct, sanitised counters', async () => {
+  const p = await start({ key: 'environment', rewrites: { 'team.a/b': { destination: 'http://a.svc' }, 'team/a.b': { destination: 'http://b.svc' } } });
   const r = request(p, [[':authority', 'app'], [':path', '/'], ['environment', 'team.a/b']]);
   assert.equal(header(r.req.headers, ':authority'), 'a.svc');
-  assert.equal(counter(p, 'routekey.routed.route.team_a_b'), 1);
+  request(p, [[':authority', 'app'], [':path', '/'], ['environment', 'team/a.b']]);
+  request(p, [[':authority', 'app'], [':path', '/'], ['environment', 'team/a.b']]);
+  const routed = p.metrics().filter((m) => m.name.startsWith('wasmcustom.routekey.routed.route.'));
+  assert.equal(routed.length, 2, JSON.stringify(routed));
+  for (const m of routed) assert.match(m.name, /^wasmcustom\.routekey\.routed\.route\.team_a_b_[0-9a-f]{8}$/);
+  assert.deepEqual(routed.map((m) => m.value).sort(), [1, 2]);
 });
 
 test('a root id other than routekey still gets the filter, with a warning', async () => {

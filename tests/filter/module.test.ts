@@ -19,6 +19,7 @@ test('imports exactly the proxy-wasm calls the filter uses, and nothing Envoy la
     'env.proxy_remove_header_map_value',
     'env.proxy_replace_header_map_value',
     'env.proxy_set_effective_context',
+    'env.proxy_set_tick_period_milliseconds',
   ]);
 });
 

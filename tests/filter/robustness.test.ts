@@ -115,7 +115,7 @@ test('no configuration bytes trap the filter: each is accepted or refused with o
 });
 
 test('10 000 routes: every key finds its route', async () => {
-  const routes = [];
+  const routes: object[] = [];
   for (let i = 0; i < 10000; i++) routes.push({ name: `sb-${i}`, keys: [`k${i}`], destination: `sb-${i}.svc` });
   const p = await start({ key: 'x-env', routes }, { recordHostCalls: false });
   for (let i = 0; i < 10000; i += 37) {
@@ -136,4 +136,57 @@ test('a stream that started before a reconfiguration finishes with the rules it 
   const after = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'a']]);
   assert.equal(header(after.resp.headers, 'x-route'), 'new');
   assert.deepEqual(p.failures(), []);
+});
+
+test('replacing the configuration many times frees the rules each old root context held', async () => {
+  const routes: object[] = [];
+  for (let i = 0; i < 5000; i++) routes.push({ name: `sb-${i}`, keys: [`k${i}`], destination: `sb-${i}.svc` });
+  const config = (n: number) => JSON.stringify({ key: 'x-env', routes, default: { destination: `baseline-${n}.svc` } });
+  const p = await start(config(0), { recordHostCalls: false });
+  for (let n = 1; n <= 5; n++) await p.reconfigure(config(n));
+  const settled = p.memoryBytes();
+  for (let n = 6; n <= 40; n++) await p.reconfigure(config(n));
+  assert.equal(p.memoryBytes(), settled);
+  const r = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'nobody']]);
+  assert.equal(header(r.req.headers, ':authority'), 'baseline-40.svc');
+});
+
+test('a log level raised at run time reaches the per-request debug line at the next tick', async () => {
+  const p = await start(CONFIG, { clock: () => 0 });
+  const debugLines = () => p.logs.filter((l) => l.level === 'debug' && l.message.includes("took route 'dev'")).length;
+  request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'dev']]);
+  p.setLogLevel('debug');
+  request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'dev']]);
+  assert.equal(debugLines(), 0, 'the level is read on configure and on ticks, not per request');
+  assert.ok(p.fireTicks() >= 1, 'the filter arms a tick');
+  request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'dev']]);
+  assert.equal(debugLines(), 1);
+});
+
+test('header values are bytes: a UTF-8 key matches byte for byte, and no byte string traps', async () => {
+  const p = await start({ ...CONFIG, routes: [...CONFIG.routes, { name: 'utf8', keys: ['dév'], destination: 'utf8.svc' }] },
+    { headerEncoding: 'latin1', recordHostCalls: false });
+  const bytes = (b: Buffer) => b.toString('latin1'); // one character per byte, as the runner passes them
+  let r = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', bytes(Buffer.from('dév'))]]);
+  assert.equal(header(r.req.headers, ':authority'), 'utf8.svc');
+  r = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', bytes(Buffer.from('dév', 'latin1'))]]);
+  assert.equal(header(r.req.headers, ':authority'), 'baseline.svc:8080', 'the latin1 spelling is other bytes');
+  const random = rng(3);
+  for (let i = 0; i < 2000; i++) {
+    const b = Buffer.alloc(1 + Math.floor(random() * 64));
+    for (let j = 0; j < b.length; j++) b[j] = 1 + Math.floor(random() * 255);
+    for (let j = 0; j < b.length; j++) if (b[j] === 10 || b[j] === 13) b[j] = 32;
+    r = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', bytes(b)]]);
+    assert.equal(header(r.req.headers, ':authority'), 'baseline.svc:8080');
+  }
+  assert.deepEqual(p.failures(), []);
+});
+
+test('an asterisk or absolute-form path is not prefixed', async () => {
+  const p = await start(CONFIG);
+  for (const path of ['*', 'http://x/y']) {
+    const r = request(p, [[':authority', 'app'], [':path', path], [':method', 'OPTIONS'], ['x-env', 'pr']]);
+    assert.equal(header(r.req.headers, ':path'), path);
+    assert.equal(header(r.req.headers, ':authority'), 'pr.svc');
+  }
 });

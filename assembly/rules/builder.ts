@@ -1,0 +1,216 @@
+// Writes a rule table's block (layout: table.ts). The builder is a ConfigSink (config/sink.ts):
+// the parser hands it each route as soon as the route is valid, and the route goes straight into
+// the block — a 100k-route configuration never exists as 100k Route objects at once.
+//
+// The block is sized once, up front, from what the document holds (config/sizes.ts), because
+// growing it copies it: the old and the new block at once, when memory is fullest. At the end it
+// is shrunk to what was used.
+
+import { Action, HeaderOp, HeaderOpKind, KeySource, Route } from "../config/model";
+import { ConfigSink } from "../config/sink";
+import { ConfigSizes } from "../config/sizes";
+import { Arena, utf8Length } from "./arena";
+import { hashBytes } from "./hash";
+import {
+  RuleTable, HEADER_SIZE, SLOT_SIZE, ACTION_SIZE, OP_SIZE, SOURCE_SIZE,
+  ROUTED_METRIC_PREFIX, DEFAULT_METRIC, NONE_DECISION, METRIC_HASH_LENGTH, metricSafe,
+} from "./table";
+
+const AUTHORITY = ":authority";
+
+/** Distinct header names written once and shared (beyond that, each operation has its own copy). */
+const SHARED_NAMES = 256;
+
+export class TableBuilder extends ConfigSink {
+  /** The finished table, once `end` ran. */
+  table: RuleTable | null = null;
+  /** Bytes the block was sized for by `begin`: the table grew (a copy) if it used more. */
+  planned: u32 = 0;
+  private arena: Arena | null = null;
+  private slotsOff: u32 = 0;
+  private mask: u32 = 0;
+  private actionsOff: u32 = 0;
+  /** Routes announced by `begin`, and written so far. */
+  private announced: i32 = 0;
+  private written: i32 = 0;
+  /** Header names already in the block → their offset: most routes set the same few headers. */
+  private names: Map<string, u32> = new Map<string, u32>();
+
+  begin(sizes: ConfigSizes): void {
+    if (this.arena !== null) return;
+    let routes = sizes.routes;
+    // Capacity: a power of two at least twice the key count keeps probe chains short.
+    let capacity: u32 = 8;
+    while (capacity < <u32>sizes.keys * 2) capacity <<= 1;
+    let fixed = HEADER_SIZE + capacity * SLOT_SIZE + <u32>(routes + 1) * ACTION_SIZE;
+    // Beyond the text: per action its operations and up to 3 bytes aligning them, per route the
+    // metric prefix and a possible hash suffix (metricSafe); the constants (":authority", "default", its metric, "none", the sources'
+    // records) fit in the last term.
+    let variable = sizes.textBytes + <u32>sizes.ops * OP_SIZE + <u32>(routes + 1) * 3 +
+      <u32>routes * (<u32>ROUTED_METRIC_PREFIX.length + METRIC_HASH_LENGTH) + 256;
+    this.planned = fixed + variable;
+    let arena = new Arena(this.planned);
+    arena.reserve(HEADER_SIZE);
+    this.slotsOff = arena.reserve(capacity * SLOT_SIZE);
+    this.mask = capacity - 1;
+    this.actionsOff = arena.reserve(<u32>(routes + 1) * ACTION_SIZE);
+    // Every destination sets :authority: one copy, whatever other names fill the map.
+    this.names.set(AUTHORITY, arena.putString(AUTHORITY));
+    this.announced = routes;
+    this.arena = arena;
+  }
+
+  route(route: Route): void {
+    if (this.arena === null) this.begin(new ConfigSizes());
+    // More routes than announced would overwrite the regions after the actions: the parser
+    // never does that, and a table must not be corrupted if it did.
+    if (this.written >= this.announced) return;
+    let index = this.written;
+    let name = route.name;
+    let metric = metricSafe(name);
+    let metricOff = this.putRouteMetric(metric);
+    let prefixLen = <u32>ROUTED_METRIC_PREFIX.length;
+    // A name of [A-Za-z0-9_-] (every native one) is the end of its metric name: not written twice.
+    let nameOff = metric == name ? metricOff + prefixLen : this.arena!.putString(name);
+    this.writeAction(index, route.action, nameOff, metricOff, prefixLen + <u32>metric.length);
+    let keys = route.keys;
+    for (let k = 0; k < keys.length; k++) this.insertKey(unchecked(keys[k]), <u32>index);
+    this.written = index + 1;
+  }
+
+  end(keySources: KeySource[], defaultAction: Action | null, decisionHeader: string | null): void {
+    if (this.arena === null) this.begin(new ConfigSizes());
+    let arena = this.arena!;
+    let actionCount = this.written;
+    let defaultIndex = -1;
+    if (defaultAction !== null) {
+      defaultIndex = actionCount++;
+      let metricOff = arena.putString(DEFAULT_METRIC);
+      this.writeAction(defaultIndex, defaultAction, arena.putString(defaultAction.name), metricOff, utf8Length(DEFAULT_METRIC));
+    }
+
+    let sourcesOff = arena.reserve(<u32>keySources.length * SOURCE_SIZE);
+    for (let i = 0; i < keySources.length; i++) {
+      let source = unchecked(keySources[i]);
+      let at = sourcesOff + <u32>i * SOURCE_SIZE;
+      let nameOff = arena.putString(source.name);
+      arena.setU32(at, <u32>source.kind);
+      arena.setU32(at + 4, nameOff);
+      arena.setU32(at + 8, utf8Length(source.name));
+    }
+
+    let decisionOff: u32 = 0, decisionLen: u32 = 0, noneOff: u32 = 0, noneLen: u32 = 0;
+    if (decisionHeader !== null) {
+      decisionOff = arena.putString(decisionHeader);
+      decisionLen = utf8Length(decisionHeader);
+      noneOff = arena.putString(NONE_DECISION);
+      noneLen = utf8Length(NONE_DECISION);
+    }
+
+    arena.setU32(0, this.slotsOff);
+    arena.setU32(4, this.mask);
+    arena.setU32(8, this.actionsOff);
+    arena.setU32(12, <u32>actionCount);
+    arena.setU32(16, <u32>(defaultIndex + 1));
+    arena.setU32(20, sourcesOff);
+    arena.setU32(24, <u32>keySources.length);
+    arena.setU32(28, decisionOff);
+    arena.setU32(32, decisionLen);
+    arena.setU32(36, noneOff);
+    arena.setU32(40, noneLen);
+    arena.shrink();
+    this.table = new RuleTable(arena);
+  }
+
+  /** Frees the block of a table that will not be finished (the configuration was refused). */
+  discard(): void {
+    let arena = this.arena;
+    if (arena !== null && this.table === null) arena.release();
+    this.arena = null;
+  }
+
+  /** Writes action `index`; its name (`action.name`) and metric name are in the block already. */
+  private writeAction(index: i32, action: Action, nameOff: u32, metricOff: u32, metricLen: u32): void {
+    let arena = this.arena!;
+    // The destination's :authority comes first, so explicit Host operations override it.
+    let authority = action.authority;
+    let ops = action.headerOps;
+    let opCount = ops.length + (authority !== null ? 1 : 0);
+    let opsOff = arena.reserve(<u32>opCount * OP_SIZE);
+    let o: u32 = 0;
+    if (authority !== null) {
+      this.writeOp(opsOff, HeaderOpKind.Set, AUTHORITY, authority);
+      o++;
+    }
+    for (let i = 0; i < ops.length; i++, o++) {
+      let op: HeaderOp = unchecked(ops[i]);
+      this.writeOp(opsOff + o * OP_SIZE, op.kind, op.name, op.value);
+    }
+
+    let prefix = action.pathPrefix;
+    let prefixOff: u32 = 0;
+    let prefixLen: u32 = 0;
+    if (prefix !== null) {
+      prefixOff = arena.putString(prefix);
+      prefixLen = utf8Length(prefix);
+    }
+
+    let at = this.actionsOff + <u32>index * ACTION_SIZE;
+    arena.setU32(at, opsOff);
+    arena.setU32(at + 4, <u32>opCount);
+    arena.setU32(at + 8, prefixOff);
+    arena.setU32(at + 12, prefixLen);
+    arena.setU32(at + 16, nameOff);
+    arena.setU32(at + 20, utf8Length(action.name));
+    arena.setU32(at + 24, metricOff);
+    arena.setU32(at + 28, metricLen);
+    arena.setU32(at + 32, 0);
+  }
+
+  private writeOp(at: u32, kind: HeaderOpKind, name: string, value: string): void {
+    let arena = this.arena!;
+    let nameOff = this.putName(name);
+    let valueOff = arena.putString(value);
+    arena.setU32(at, <u32>kind);
+    arena.setU32(at + 4, nameOff);
+    arena.setU32(at + 8, utf8Length(name));
+    arena.setU32(at + 12, valueOff);
+    arena.setU32(at + 16, utf8Length(value));
+  }
+
+  /** A header name's offset, written the first time it is seen (up to SHARED_NAMES names). */
+  private putName(name: string): u32 {
+    let names = this.names;
+    if (names.has(name)) return names.get(name);
+    let offset = this.arena!.putString(name);
+    if (names.size < SHARED_NAMES) names.set(name, offset);
+    return offset;
+  }
+
+  /** Writes ROUTED_METRIC_PREFIX + a metricSafe() name (ASCII: one byte per character). */
+  private putRouteMetric(metric: string): u32 {
+    let arena = this.arena!;
+    let prefixLen = ROUTED_METRIC_PREFIX.length;
+    let offset = arena.take(<u32>(prefixLen + metric.length));
+    let out = arena.base + offset;
+    for (let i = 0; i < prefixLen; i++) store<u8>(out + <usize>i, <u8>ROUTED_METRIC_PREFIX.charCodeAt(i));
+    out += <usize>prefixLen;
+    for (let i = 0; i < metric.length; i++) store<u8>(out + <usize>i, <u8>metric.charCodeAt(i));
+    return offset;
+  }
+
+  private insertKey(key: string, action: u32): void {
+    let arena = this.arena!;
+    let keyOff = arena.putString(key);
+    let keyLen = utf8Length(key);
+    let h = hashBytes(arena.base + keyOff, keyLen);
+    let i = h & this.mask;
+    // The table is at most half full, so a free slot is always found.
+    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + 12) != 0) i = (i + 1) & this.mask;
+    let at = this.slotsOff + i * SLOT_SIZE;
+    arena.setU32(at, h);
+    arena.setU32(at + 4, keyOff);
+    arena.setU32(at + 8, keyLen);
+    arena.setU32(at + 12, action + 1);
+  }
+}
