@@ -26,6 +26,11 @@ export interface LogEntry {
 /** Where `proxy_http_call` sends a request for a cluster name; undefined = unknown cluster. */
 export type ClusterResolver = (cluster: string) => { host: string; port: number } | undefined;
 
+/** How `proxy_http_call` reaches its cluster: 'network' sends a real HTTP/1.1 request to the
+ *  address the ClusterResolver gives; 'manual' sends nothing and records the call until the test
+ *  answers it (Plugin.pendingCallouts / Plugin.deliverCallout). */
+export type CalloutMode = 'network' | 'manual';
+
 export interface PluginOptions {
   /** The module bytes, or a path to the .wasm file. */
   wasm: Uint8Array | string;
@@ -45,7 +50,16 @@ export interface PluginOptions {
   failurePolicy?: FailurePolicy;
   /** The host log level the guest sees through proxy_get_log_level; default 'info'. */
   logLevel?: LogLevelSetting;
+  /** Resolves callout cluster names. Network mode: without it every cluster is unknown
+   *  (proxy_http_call → BadArgument). Manual mode: without it every cluster is known; with it,
+   *  only the names it resolves (the address itself is not used). */
   clusters?: ClusterResolver;
+  /** Default 'network'. 'manual': proxy_http_call validates its arguments exactly as in network
+   *  mode (unknown cluster, missing :method/:path/:authority, negative timeout → BadArgument) and
+   *  returns Ok with a token, but nothing is sent and no timeout runs: the call waits in
+   *  Plugin.pendingCallouts() until Plugin.deliverCallout() answers it. settle() does not wait
+   *  for manual callouts. */
+  callouts?: CalloutMode;
   /** Called for every guest log line at or above the log level (besides being recorded). */
   onLog?: (entry: LogEntry) => void;
   /** Plugin-wide property answers for every context (e.g. 'node.id', 'xds.cluster_name'),
@@ -168,12 +182,73 @@ export interface Plugin {
   violations(): Violation[];
   /** Fires every armed tick now, whatever the elapsed time; returns how many fired. */
   fireTicks(): number;
-  /** Resolves when no callout is in flight and every queued on_queue_ready has run. */
+  /** Resolves when no network callout is in flight and every queued on_queue_ready has run. */
   settle(): Promise<void>;
+  /** Manual callout mode: the callouts made and not yet delivered, oldest first (a copy).
+   *  Legal in any state; always empty in network mode. A callout leaves the list when it is
+   *  delivered, or when Envoy would cancel it: its root context goes away (reconfigure), its VM
+   *  fails, or the plugin is closed. */
+  pendingCallouts(): PendingCallout[];
+  /** Manual callout mode: answers a pending callout the way a network response is delivered:
+   *  proxy_on_http_call_response(root, token, n_headers, body_size, n_trailers) on the ROOT
+   *  context that made the call, with the headers (incl. :status) as map 6, the trailers as map
+   *  7 and the body as buffer 4, all readable only inside that callback. 'reset' = the upstream
+   *  reset the stream after the response started: n_headers 0, proxy_get_status
+   *  BrokenConnection. 'timeout' = Envoy's 504 "upstream request timeout" (delivered whatever
+   *  the call's timeoutMs). Synchronous: the guest callback (and any stream it resumes) has run
+   *  when it returns. `vm` picks the VM when several workers have a callout with this token.
+   *  Legal while the plugin is open, in manual mode, once per pending token; throws otherwise
+   *  (unknown or already delivered/cancelled token, network mode, closed plugin, a bad status). */
+  deliverCallout(token: number, response: CalloutResponse | 'reset' | 'timeout', vm?: string): CalloutDelivery;
   /** Names of the current worker VMs ('worker-1', …; a reloaded VM gets a new name). */
   workerNames(): string[];
   /** The size of a worker VM's linear memory in bytes (the first worker when none is named). */
   memoryBytes(vm?: string): number;
+}
+
+/** A manual-mode callout waiting for Plugin.deliverCallout. */
+export interface PendingCallout {
+  /** The VM that made it ('worker-<n>'); tokens are per VM. */
+  vm: string;
+  /** The token proxy_http_call returned. */
+  token: number;
+  cluster: string;
+  /** The request headers as the host keeps them: keys lower-cased, pseudo-headers first;
+   *  strings in PluginOptions.headerEncoding. */
+  headers: HeaderList;
+  body: Uint8Array;
+  trailers: HeaderList;
+  /** The timeout the guest gave; 0 = none. */
+  timeoutMs: number;
+  /** The context the call was made for (a stream context, or the root context itself). */
+  contextId: number;
+  /** The root context the response goes to. */
+  rootContextId: number;
+}
+
+/** A response for Plugin.deliverCallout. */
+export interface CalloutResponse {
+  /** Sets :status (replacing one in `headers`); default: the :status in `headers`, else 200. */
+  status?: number;
+  /** Response headers as given (keys lower-cased; nothing added, e.g. no content-length). */
+  headers?: HeaderList;
+  /** A string is sent as UTF-8. */
+  body?: Uint8Array | string;
+  trailers?: HeaderList;
+}
+
+/** What the guest did while Plugin.deliverCallout ran. */
+export interface CalloutDelivery {
+  /** Paused requests that the delivery ended (the guest's proxy_set_effective_context +
+   *  proxy_continue_stream, a local reply, proxy_close_stream, or the VM failing), with the
+   *  outcome their Stream.whenRequestResumed() resolves with. */
+  resumed: Array<{ contextId: number; outcome: HeadersOutcome }>;
+  /** Guest log lines written during the delivery (at or above the log level). */
+  logs: LogEntry[];
+  /** Strict-mode findings raised during the delivery. */
+  violations: Violation[];
+  /** The trap message when the VM failed in the callback. */
+  failure?: string;
 }
 
 export interface HostCallRecord {

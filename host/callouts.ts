@@ -5,12 +5,18 @@
 //   - connect failure / reset before headers → 503 "upstream connect error or disconnect/reset…"
 //   - reset after the response started       → a reset (n_headers = 0, status BrokenConnection)
 // Header strings are byte strings (host/headers.ts), which node:http writes and reads as latin1.
+// In manual mode (PluginOptions.callouts) nothing is sent: manualResult turns a test's answer into
+// the same CalloutResult, which WasmVm.deliverCallout delivers like a network one.
 
 import http from 'node:http';
-import type { Pairs } from './abi/memory.ts';
+import type { CalloutResponse, HeaderEncoding } from './api.ts';
+import { type Pairs, utf8 } from './abi/memory.ts';
+import { HeaderMap, listToBytes } from './headers.ts';
 import { fromRawHeaders } from './http.ts';
 
 export interface CalloutRequest {
+  /** The cluster name the guest gave. */
+  cluster: string;
   host: string;
   port: number;
   /** Includes :method, :path, :authority. */
@@ -43,6 +49,26 @@ export function localResponse(status: number, body: string): CalloutResult {
     ],
     body: bytes,
     trailers: [],
+  };
+}
+
+/** What Plugin.deliverCallout delivers for a test's answer (manual callout mode). */
+export function manualResult(response: CalloutResponse | 'reset' | 'timeout', encoding: HeaderEncoding): CalloutResult {
+  if (response === 'reset') return { kind: 'reset' };
+  if (response === 'timeout') return localResponse(504, 'upstream request timeout');
+  const { status } = response;
+  if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 999)) {
+    throw new RangeError(`callout response status ${status} is not an HTTP status code (100..999)`);
+  }
+  const headers = HeaderMap.fromPairs(listToBytes(response.headers ?? [], encoding));
+  if (status !== undefined) headers.replace(':status', String(status));
+  else if (headers.get(':status') === undefined) headers.replace(':status', '200');
+  const body = response.body ?? new Uint8Array(0);
+  return {
+    kind: 'response',
+    headers: headers.toList(),
+    body: typeof body === 'string' ? utf8(body) : new Uint8Array(body),
+    trailers: HeaderMap.fromPairs(listToBytes(response.trailers ?? [], encoding)).toList(),
   };
 }
 

@@ -5,12 +5,15 @@
 
 import { readFile } from 'node:fs/promises';
 import type {
-  ConfigRejected, FailurePolicy, HostCallRecord, LogEntry, LogLevelName, LogLevelSetting, MetricValue, Plugin,
-  PluginOptions, Stream, Violation,
+  CalloutDelivery, CalloutResponse, ClusterResolver, ConfigRejected, FailurePolicy, HostCallRecord, LogEntry,
+  LogLevelName, LogLevelSetting, MetricValue, PendingCallout, Plugin, PluginOptions, Stream, Violation,
 } from './api.ts';
 import { LOG_LEVEL_OFF, LOG_LEVELS } from './abi/types.ts';
 import { utf8 } from './abi/memory.ts';
-import { sendCallout } from './callouts.ts';
+import {
+  type CalloutRequest, type CalloutResult, type InFlightCallout, manualResult, sendCallout,
+} from './callouts.ts';
+import { listFromBytes } from './headers.ts';
 import { MetricStore } from './metrics.ts';
 import { sharedQueues } from './shared.ts';
 import { StreamImpl } from './streams.ts';
@@ -43,6 +46,18 @@ interface Worker {
   root: RootContext;
 }
 
+/** A manual-mode callout waiting for deliverCallout. */
+interface ManualCallout {
+  vm: WasmVm;
+  root: RootContext;
+  info: PendingCallout;
+  /** Settles the InFlightCallout's `done` (after delivery, or 'aborted' when cancelled). */
+  settle(result: CalloutResult): void;
+}
+
+/** Manual mode without a resolver: every cluster is known (the address is never used). */
+const ANY_CLUSTER: ClusterResolver = () => ({ host: '', port: 0 });
+
 function bytesOf(v: string | Uint8Array | undefined): Uint8Array {
   if (v === undefined) return new Uint8Array(0);
   return typeof v === 'string' ? utf8(v) : v;
@@ -70,6 +85,10 @@ class PluginImpl implements Plugin {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly captures = new Map<string, LogEntry[]>();
   private readonly env: VmEnvironment;
+  private readonly manual: boolean;
+  private readonly pending = new Set<ManualCallout>();
+  /** Collects what the guest does while deliverCallout runs. */
+  private delivery: CalloutDelivery | undefined;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -80,12 +99,13 @@ class PluginImpl implements Plugin {
     this.policy = options.failurePolicy ?? 'fail_closed';
     this.clock = options.clock ?? Date.now;
     const record = options.recordHostCalls ?? true;
+    this.manual = (options.callouts ?? 'network') === 'manual';
     this.env = {
       plugin: { name: options.name ?? options.rootId, rootId: options.rootId, vmId: options.vmId ?? '' },
       vmConfiguration: bytesOf(options.vmConfiguration),
       pluginProperties: options.properties,
       metrics: this.metricStore,
-      clusters: options.clusters,
+      clusters: options.clusters ?? (this.manual ? ANY_CLUSTER : undefined),
       now: this.clock,
       realTimers: options.clock === undefined,
       logLevel: () => this.level,
@@ -97,16 +117,47 @@ class PluginImpl implements Plugin {
         list.push(r);
         if (list.length > MAX_CALLS_PER_VM) list.splice(0, list.length - MAX_CALLS_PER_VM / 2);
       },
-      violation: (v) => pushBounded(this.violationList, v, MAX_KEPT),
+      violation: (v) => {
+        pushBounded(this.violationList, v, MAX_KEPT);
+        this.delivery?.violations.push(v);
+      },
       failed: (vm, message) => {
         if (vm.name !== 'canary') pushBounded(this.failureList, { vm: vm.name, message }, MAX_KEPT);
       },
-      startCallout: (_vm, _root, _token, request) => {
+      startCallout: (vm, root, token, request, contextId) => {
+        if (this.manual) return this.recordCallout(vm, root, token, request, contextId);
         const callout = sendCallout(request);
         const tracked = callout.done.then(() => undefined);
         this.inflight.add(tracked);
         void tracked.finally(() => this.inflight.delete(tracked));
         return callout;
+      },
+      requestSettled: (_vm, contextId, outcome) => this.delivery?.resumed.push({ contextId, outcome }),
+    };
+  }
+
+  /** Manual mode: keeps the callout for deliverCallout; cancelling (abort) drops it. */
+  private recordCallout(
+    vm: WasmVm, root: RootContext, token: number, request: CalloutRequest, contextId: number,
+  ): InFlightCallout {
+    let settle!: (r: CalloutResult) => void;
+    const done = new Promise<CalloutResult>((resolve) => (settle = resolve));
+    const encoding = this.options.headerEncoding ?? 'utf8';
+    const entry: ManualCallout = {
+      vm,
+      root,
+      settle,
+      info: {
+        vm: vm.name, token, cluster: request.cluster, headers: listFromBytes(request.headers, encoding),
+        body: request.body, trailers: listFromBytes(request.trailers, encoding), timeoutMs: request.timeoutMs,
+        contextId, rootContextId: root.id,
+      },
+    };
+    this.pending.add(entry);
+    return {
+      done,
+      abort: () => {
+        if (this.pending.delete(entry)) settle({ kind: 'aborted' });
       },
     };
   }
@@ -116,6 +167,7 @@ class PluginImpl implements Plugin {
     this.captures.get(vm)?.push(entry);
     if (levelIndex(level) < this.level) return;
     pushBounded(this.logs, entry, MAX_KEPT);
+    this.delivery?.logs.push(entry);
     this.options.onLog?.(entry);
   }
 
@@ -236,6 +288,44 @@ class PluginImpl implements Plugin {
     const worker = vm === undefined ? this.workers[0] : this.workers.find((w) => w.vm.name === vm);
     if (!worker) throw new Error(`no worker VM named ${vm}`);
     return worker.vm.memoryBytes();
+  }
+
+  pendingCallouts(): PendingCallout[] {
+    return [...this.pending].map(({ info }) => ({
+      ...info,
+      headers: info.headers.map(([k, v]): [string, string] => [k, v]),
+      body: info.body.slice(),
+      trailers: info.trailers.map(([k, v]): [string, string] => [k, v]),
+    }));
+  }
+
+  deliverCallout(token: number, response: CalloutResponse | 'reset' | 'timeout', vm?: string): CalloutDelivery {
+    if (this.closed) throw new Error('plugin is closed');
+    if (!this.manual) {
+      throw new Error("deliverCallout: callouts go to the network (PluginOptions.callouts is not 'manual')");
+    }
+    const matches = [...this.pending].filter((e) => e.info.token === token && (vm === undefined || e.vm.name === vm));
+    if (matches.length === 0) {
+      throw new Error(`deliverCallout: no pending callout with token ${token}${vm === undefined ? '' : ` on ${vm}`}`);
+    }
+    if (matches.length > 1) {
+      throw new Error(`deliverCallout: token ${token} is pending on ${matches.map((e) => e.vm.name).join(', ')}: name the vm`);
+    }
+    const entry = matches[0]!;
+    const result = manualResult(response, this.options.headerEncoding ?? 'utf8');
+    this.pending.delete(entry);
+    const delivery: CalloutDelivery = { resumed: [], logs: [], violations: [] };
+    const outer = this.delivery;
+    const failedBefore = entry.vm.failed;
+    this.delivery = delivery;
+    try {
+      entry.vm.deliverCallout(entry.root, entry.info.token, result);
+    } finally {
+      this.delivery = outer;
+      entry.settle(result);
+    }
+    if (failedBefore === undefined && entry.vm.failed !== undefined) delivery.failure = entry.vm.failed;
+    return delivery;
   }
 
   async settle(): Promise<void> {

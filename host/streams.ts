@@ -327,6 +327,7 @@ export class StreamImpl implements Stream {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w(outcome);
+    this.vm.env.requestSettled?.(this.vm, this.contextId, outcome);
   }
 
   /** Envoy's after-VM-call actions of a local reply or a reset: windows close, a pause ends. */

@@ -4,11 +4,11 @@
 //   with only logging/clock/random/WASI allowed) → root contexts (create, vm_start, configure) →
 //   stream contexts → callbacks. A trap anywhere marks the VM failed for good.
 
-import type { ClusterResolver, HostCallRecord, LogLevelName, Violation, ViolationKind } from './api.ts';
+import type { ClusterResolver, HeadersOutcome, HostCallRecord, LogLevelName, Violation, ViolationKind } from './api.ts';
 import { ABI_EXPORTS, type AbiVersion, WasmResult } from './abi/types.ts';
-import { GuestMemory, type Pairs } from './abi/memory.ts';
+import { GuestMemory } from './abi/memory.ts';
 import { buildImports, providedImports } from './abi/imports.ts';
-import type { InFlightCallout, CalloutResult } from './callouts.ts';
+import type { CalloutRequest, CalloutResult, InFlightCallout } from './callouts.ts';
 import { HeaderMap } from './headers.ts';
 import { type MetricStore, VmMetrics } from './metrics.ts';
 import type { PropertyBag } from './properties.ts';
@@ -47,10 +47,11 @@ export interface VmEnvironment {
   hostCall(record: HostCallRecord): void;
   violation(v: Violation): void;
   failed(vm: WasmVm, message: string): void;
-  /** Starts a callout; the plugin tracks it so tests can await it. */
-  startCallout(vm: WasmVm, root: RootContext, token: number, request: {
-    host: string; port: number; headers: Pairs; body: Uint8Array; trailers: Pairs; timeoutMs: number;
-  }): InFlightCallout;
+  /** Starts a callout (network: the plugin tracks it so tests can await it; manual: it is
+   *  recorded until the test delivers it through WasmVm.deliverCallout). */
+  startCallout(vm: WasmVm, root: RootContext, token: number, request: CalloutRequest, contextId: number): InFlightCallout;
+  /** A paused request of one of the VM's streams ended (resumed, local reply, reset, failure). */
+  requestSettled?(vm: WasmVm, contextId: number, outcome: HeadersOutcome): void;
 }
 
 export interface RootContext {
@@ -414,17 +415,24 @@ export class WasmVm implements QueueOwner {
 
   // --- callouts, queues -----------------------------------------------------------------------
 
-  startCallout(root: RootContext, request: Parameters<VmEnvironment['startCallout']>[3]): number {
+  startCallout(root: RootContext, request: CalloutRequest): number {
     const token = this.nextCalloutToken++;
-    const inflight = this.env.startCallout(this, root, token, request);
+    const inflight = this.env.startCallout(this, root, token, request, this.context().id);
     root.callouts.set(token, inflight);
     void inflight.done.then((result) => this.deliverCallout(root, token, result));
     return token;
   }
 
-  private deliverCallout(root: RootContext, token: number, result: CalloutResult): void {
-    if (!root.callouts.delete(token)) return;
-    if (result.kind === 'aborted' || !root.alive || !this.isAlive()) return;
+  /**
+   * Delivers a callout's result to its root context: proxy_on_http_call_response with map 6/7 and
+   * buffer 4 available inside it (a reset: n_headers 0, status BrokenConnection). The one delivery
+   * path for network results (when `done` settles) and manual ones (Plugin.deliverCallout, which
+   * calls it directly). A token is delivered at most once; false when nothing ran (unknown or
+   * already delivered token, aborted, root context or VM gone).
+   */
+  deliverCallout(root: RootContext, token: number, result: CalloutResult): boolean {
+    if (!root.callouts.delete(token)) return false;
+    if (result.kind === 'aborted' || !root.alive || !this.isAlive()) return false;
     if (result.kind === 'reset') {
       root.status = { code: WasmResult.BrokenConnection, message: 'reset' };
       try {
@@ -432,7 +440,7 @@ export class WasmVm implements QueueOwner {
       } finally {
         root.status = { code: 0, message: '' };
       }
-      return;
+      return true;
     }
     root.httpCallResponse = {
       headers: HeaderMap.fromPairs(result.headers),
@@ -445,6 +453,7 @@ export class WasmVm implements QueueOwner {
     } finally {
       root.httpCallResponse = undefined;
     }
+    return true;
   }
 
   queueReady(contextId: number, token: number): void {

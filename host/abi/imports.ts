@@ -506,7 +506,7 @@ export function buildImports(vm: WasmVm): Record<string, Record<string, HostFn>>
       if (headers.get(required) === undefined) return badArg(`callout headers lack ${required}`);
     }
     const token = vm.startCallout(r, {
-      host: target.host, port: target.port, headers: headers.toList(), body,
+      cluster, host: target.host, port: target.port, headers: headers.toList(), body,
       trailers: HeaderMap.fromPairs(decodePairs(rawTrailers, 'latin1') ?? []).toList(), timeoutMs: timeout >>> 0,
     });
     return mem().writeU32(tokenPtr, token) ? WasmResult.Ok : badMemory();
