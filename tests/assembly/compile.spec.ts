@@ -6,6 +6,7 @@ import { compileConfiguration } from "../../assembly/rules/compile";
 import { TableBuilder } from "../../assembly/rules/builder";
 import { RuleTable } from "../../assembly/rules/table";
 import { CONFIG_CASES } from "./config-cases";
+import { Mutator } from "./mutate";
 
 function bytesOf(s: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(s));
@@ -116,20 +117,14 @@ describe("compileConfiguration", () => {
   });
 
   it("never aborts on random byte mutations of a valid config", () => {
-    let seed: u32 = 0x51ED270B;
+    const mutator = new Mutator(0x51ED270B);
     const base = bytesOf('{"key":[{"header":"x"}],"routes":[{"name":"a","keys":["a","b"],"destination":"http://[::1]:80/p",' +
       '"requestHeaders":{"set":{"h":"v"},"add":{"a":"1"},"remove":["r"]}},{"name":"b","keys":["c"],"destination":"d"}],' +
       '"default":{"destination":"d:1"},"decisionHeader":"x-d"}');
     const orig = bytesOf('{"key":"e","destination":"d","rewrites":{"a":{"patch":[{"key":"k","val":1}],"destination":"x"},"b":{}}}');
     for (let round = 0; round < 3000; round++) {
       const b = ((round & 1) == 0 ? base : orig).slice(0);
-      for (let e = 0; e < 3; e++) {
-        seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
-        const at = <i32>(seed % <u32>b.length);
-        seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
-        const pool = '{}[]":,@\\0a ';
-        b[at] = (seed & 3) == 0 ? <u8>(seed >> 8) : <u8>pool.charCodeAt(<i32>((seed >> 8) % <u32>pool.length));
-      }
+      mutator.mutate(b, 3);
       const r = compileConfiguration(b.dataStart, b.length);
       expect((r.table === null) != (r.error === null)).toBe(true);
     }

@@ -4,6 +4,7 @@
 import { parseConfig, parseConfigString } from "../../assembly/config/parse";
 import { Action, Config, HeaderOp, HeaderOpKind, KeySourceKind } from "../../assembly/config/model";
 import { CONFIG_CASES } from "./config-cases";
+import { Mutator } from "./mutate";
 
 function opText(op: HeaderOp): string {
   const kind = op.kind == HeaderOpKind.Set ? "set" : op.kind == HeaderOpKind.Add ? "add" : "remove";
@@ -193,21 +194,14 @@ describe("config: never aborts", () => {
   });
 
   it("on random byte mutations of a valid config", () => {
-    let seed: u32 = 0x9E3779B9;
+    const mutator = new Mutator(0x9E3779B9);
     const base = Uint8Array.wrap(String.UTF8.encode(
       '{"key":[{"header":"x"}],"routes":[{"name":"a","keys":["a","b"],"destination":"http://[::1]:80/p",' +
       '"requestHeaders":{"set":{"h":"v"},"add":{"a":"1"},"remove":["r"]}}],"default":{"destination":"d:1"},' +
       '"decisionHeader":"x-d"}'));
     for (let round = 0; round < 3000; round++) {
       const b = base.slice(0);
-      for (let e = 0; e < 3; e++) {
-        seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
-        const at = <i32>(seed % <u32>b.length);
-        seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
-        // Mostly structural characters, sometimes any byte.
-        const pool = '{}[]":,@\\0a ';
-        b[at] = (seed & 3) == 0 ? <u8>(seed >> 8) : <u8>pool.charCodeAt(<i32>((seed >> 8) % <u32>pool.length));
-      }
+      mutator.mutate(b, 3);
       const r = parseConfig(b);
       expect((r.config === null) != (r.error === null)).toBe(true);
     }
