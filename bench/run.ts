@@ -31,6 +31,13 @@ interface Loaded {
   /** Sets up the next request's headers: ':authority', ':path' and, when key is not null, x-env. */
   prepare(key: string | null): void;
   counters: Map<string, number>;
+  /** The root context streams are created under (changes with reconfigure). */
+  rootId(): number;
+  /** The rule table's size, from the filter's own "configured …" log line. */
+  tableBytes(): number;
+  /** What Envoy does for a new configuration: a new root context is configured, then the old
+   *  one ends. The configuration is the same text again. */
+  reconfigure(): void;
 }
 
 function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub): Loaded {
@@ -66,9 +73,11 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
   const names: string[] = [];
   const counts: number[] = [];
   let thinKey: Uint8Array | null = null;
+  let lastLog = '';
+  let rootId = 1;
   const config = te.encode(configuration);
   const env: Record<string, Function> = {
-    proxy_log: () => 0,
+    proxy_log: (_l: number, p: number, n: number) => { lastLog = str(p, n); return 0; },
     proxy_get_log_level: (p: number) => { dv().setUint32(p, 2, true); return 0; },
     proxy_get_buffer_bytes: (_t: number, _s: number, _n: number, pp: number, ps: number) => { give(config, pp, ps); return 0; },
     proxy_get_property: (_p: number, _n: number, pp: number, ps: number) => { give(te.encode('routekey'), pp, ps); return 0; },
@@ -125,6 +134,16 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
   return {
     exports: exp, memoryBytes: () => mem.buffer.byteLength, hostCalls: () => calls, prepare,
     get counters() { return new Map(names.map((name, id) => [name, counts[id] ?? 0])); },
+    rootId: () => rootId,
+    tableBytes: () => Number(/\((\d+) bytes of rules\)/.exec(lastLog)?.[1] ?? NaN),
+    reconfigure: () => {
+      const next = rootId + 1_000_000;
+      exp.proxy_on_context_create(next, 0);
+      if (!exp.proxy_on_configure(next, config.length)) throw new Error('reconfiguration refused');
+      exp.proxy_on_done(rootId);
+      exp.proxy_on_delete(rootId);
+      rootId = next;
+    },
   };
 }
 
@@ -149,7 +168,7 @@ function drive(l: Loaded, rules: number, n: number, firstId: number): number {
     for (let i = 0; i < n; i++, id++) {
       const k = i % 3;
       l.prepare(k === 0 ? keys[i & 63]! : k === 1 ? 'nobody' : null);
-      e.proxy_on_context_create(id, 1);
+      e.proxy_on_context_create(id, l.rootId());
       e.proxy_on_request_headers(id, 3, 1);
       e.proxy_on_response_headers(id, 1, 1);
       e.proxy_on_log(id);
@@ -188,7 +207,7 @@ async function main(): Promise<void> {
   drive(noop, 1, WARMUP, 10);
   gc();
   const noopNs = drive(noop, 1, REQUESTS, 10 + WARMUP);
-  rows.push({ module: 'no-op module', rules: 0, ns_thin_stub: Math.round(noopNs), ns_maps_stub: Math.round(noopNs), host_calls: 0, configure_ms: 0, memory_kib: noop.memoryBytes() / 1024, growth_kib: 0 });
+  rows.push({ module: 'no-op module', rules: 0, ns_thin_stub: Math.round(noopNs), ns_maps_stub: Math.round(noopNs), host_calls: 0, configure_ms: 0, memory_kib: noop.memoryBytes() / 1024, growth_kib: 0, table_bytes: 0, after_reconfigure_kib: noop.memoryBytes() / 1024 });
 
   for (const rules of [1, 1_000, 100_000]) {
     const json = config(rules);
@@ -213,7 +232,10 @@ async function main(): Promise<void> {
           host_calls: Number(((l.hostCalls() - callsBefore) / (3 * REQUESTS)).toFixed(2)),
           configure_ms: Math.round(configureMs), config_bytes: json.length,
           memory_kib: l.memoryBytes() / 1024, growth_kib: (l.memoryBytes() - before) / 1024,
+          table_bytes: l.tableBytes(),
         });
+        l.reconfigure();
+        row.after_reconfigure_kib = l.memoryBytes() / 1024;
       }
     }
     rows.push(row);

@@ -36,7 +36,6 @@ export const SOURCE_SIZE: u32 = 12;
 export const ROUTED_METRIC_PREFIX = "routekey.routed.route.";
 export const DEFAULT_METRIC = "routekey.default";
 export const PASSTHROUGH_METRIC = "routekey.passthrough";
-export const DEFAULT_DECISION = "default";
 export const NONE_DECISION = "none";
 
 /** Whether a character may appear in a stat name as is: [A-Za-z0-9_-]. */
