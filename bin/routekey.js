@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../host/cli.ts');
+const { main } = await import('../host/app/cli.ts');
 process.exit(await main(process.argv.slice(2)));

@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { FailurePolicy } from '../api.ts';
+import type { FailurePolicy } from '../lib/api.ts';
 import { DEFAULT_ACCESS_LOG_FORMAT, unknownOperators } from './access-log.ts';
 import { BootstrapError, Fields, type Json, Reader } from './fields.ts';
 import type { Bootstrap, Cluster, Listener, SocketAddress, StatsTag, WasmFilter } from './model.ts';
@@ -305,7 +305,7 @@ export function readBootstrap(doc: Json, opts: LoadOptions = {}): Bootstrap {
 /**
  * Reads a bootstrap file (and an overlay file) from disk. Relative paths in the overlay resolve
  * against `overlayDir` — the current directory unless given (envoy/local.yaml is written for the
- * repository root, like envoy/overlay.ts reads it).
+ * repository root, like host/app/overlay.ts reads it).
  */
 export function loadBootstrap(file: string, overlayFile?: string, dirs: { overlayDir?: string } = {}): Bootstrap {
   const doc = parseYamlFile(file);

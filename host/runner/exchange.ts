@@ -10,16 +10,16 @@
 //   response ◀─ wasm filters in reverse order (on_response_headers / body) ◀─ upstream
 //   then on_log, on_done, on_delete for every filter, and the access-log line.
 //
-// Header strings are byte strings end to end (host/headers.ts): node:http reads and writes them
+// Header strings are byte strings end to end (host/lib/headers.ts): node:http reads and writes them
 // as latin1 and the plugins run with headerEncoding 'latin1', so the bytes a client sent are the
 // bytes the filter sees and the upstream gets.
 
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { HeaderList, HeadersOutcome, LocalReply, Stream } from '../api.ts';
-import { fromByteString, toByteString } from '../headers.ts';
-import { fromRawHeaders, HOP_BY_HOP } from '../http.ts';
-import { failStreamReply } from '../streams.ts';
+import type { HeaderList, HeadersOutcome, LocalReply, Stream } from '../lib/api.ts';
+import { fromByteString, toByteString } from '../lib/headers.ts';
+import { fromRawHeaders, HOP_BY_HOP } from '../lib/http.ts';
+import { failStreamReply } from '../lib/streams.ts';
 import { type AccessRecord, formatAccessLog } from './access-log.ts';
 import { BodyPipeline } from './body.ts';
 import type { Cluster, RouteEntry, SocketAddress } from './model.ts';

@@ -1,8 +1,8 @@
 // The local runner: a bootstrap in, listeners + admin + one Plugin per wasm filter out.
 // What `routekey run` and the e2e tests start.
 
-import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../api.ts';
-import { startPlugin } from '../plugin.ts';
+import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../lib/api.ts';
+import { startPlugin } from '../lib/plugin.ts';
 import { AdminServer } from './admin.ts';
 import type { Bootstrap, WasmFilter } from './model.ts';
 import { ListenerProxy } from './proxy.ts';
@@ -22,7 +22,7 @@ export interface RunnerOptions {
   /** Worker VMs per plugin (the host library's default when absent). */
   workers?: number;
   logLevel?: LogLevelSetting;
-  /** Defaults to host/plugin.ts's startPlugin; tests may pass another. */
+  /** Defaults to host/lib/plugin.ts's startPlugin; tests may pass another. */
   startPlugin?: StartPlugin;
   /** Guest log lines at or above the log level. */
   onPluginLog?: (entry: LogEntry, filter: WasmFilter) => void;
@@ -90,7 +90,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           failurePolicy: f.failurePolicy,
           logLevel: level,
           clusters: resolver,
-          // Byte-faithful headers between node:http and guest memory (host/headers.ts).
+          // Byte-faithful headers between node:http and guest memory (host/lib/headers.ts).
           headerEncoding: 'latin1',
           // A long-running server: no per-call record, only what an operator reads.
           recordHostCalls: false,

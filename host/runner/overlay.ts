@@ -1,6 +1,6 @@
 // The overlay: a small document that moves a bootstrap's addresses for a run on this machine
 // (envoy/local.yaml). One implementation for every consumer: the local runner applies it before
-// reading the bootstrap, and envoy/verify.ts and the envoy/overlay.ts command write the adjusted
+// reading the bootstrap, and host/app/verify.ts and the host/app/overlay.ts command write the adjusted
 // bootstrap for a real `envoy` binary, so both serve exactly the same configuration.
 //
 //   listener?: {address?, port?}      the first listener's socket address (missing parts kept)

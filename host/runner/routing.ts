@@ -5,10 +5,10 @@
 //   first, 4. the `*` virtual host. Wildcards never match the empty string. The authority is
 //   lower-cased (ASCII only, like Envoy) and, by default, matched WITH its port
 //   (`localhost:10000` is not `localhost`).
-// The authority and path are byte strings (host/headers.ts); the bootstrap's domains and path
+// The authority and path are byte strings (host/lib/headers.ts); the bootstrap's domains and path
 // matches are text, compared as their UTF-8 bytes.
 
-import { asciiLower, toByteString } from '../headers.ts';
+import { asciiLower, toByteString } from '../lib/headers.ts';
 import type { RouteEntry, RouteTable, VirtualHost } from './model.ts';
 
 const bytes = (text: string) => toByteString(text, 'utf8');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { posix } from 'node:path';
-import { applyOverlay } from '../../envoy/overlay.ts';
+import { applyOverlay } from '../../host/app/overlay.ts';
 import {
   ROOT, readText, readYaml, envoyWasmFilter, pickVirtualHost, destinationAuthority, destinations, type Any,
 } from './deploy-helpers.ts';
@@ -186,15 +186,15 @@ test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the 
     assert.ok(svc, `compose service ${ep.address} for cluster ${c.name}`);
     assert.match(svc.image, /^node:20\.\d+\.\d+-alpine\d+\.\d+$/, 'node image pinned');
     assert.deepEqual(svc.command, ['node', '/app/upstream.mjs', '--name', c.name, '--port', String(ep.port_value), '--host', '0.0.0.0']);
-    assert.deepEqual(svc.volumes, ['../host/demo/upstream.mjs:/app/upstream.mjs:ro']);
+    assert.deepEqual(svc.volumes, ['../host/app/demo/upstream.mjs:/app/upstream.mjs:ro']);
     assert.ok(envoy.depends_on.includes(ep.address));
   }
   assert.deepEqual(Object.keys(compose.services).sort(), ['envoy', 'upstream-default', 'upstream-dev']);
 });
 
 test('verify.sh delegates to verify.ts, which names its checks', () => {
-  assert.match(readText('envoy/verify.sh'), /exec node --import tsx envoy\/verify\.ts/);
-  const ts = readText('envoy/verify.ts');
+  assert.match(readText('envoy/verify.sh'), /exec node --import tsx host\/app\/verify\.ts/);
+  const ts = readText('host/app/verify.ts');
   for (const name of ['wait_for ready', 'responds_with_upstream dev', 'responds_with_header dispatched true', 'routekey_routed{route="dev"}']) {
     assert.ok(ts.includes(name), `check "${name}"`);
   }

@@ -1,12 +1,12 @@
 // The configurations we ship — in envoy/, istio/ and the ```json blocks of README.md — are
-// accepted by the BUILT filter (build/routekey.wasm through host/plugin.ts, the way Envoy's canary
+// accepted by the BUILT filter (build/routekey.wasm through host/lib/plugin.ts, the way Envoy's canary
 // VM loads them), and the Envoy demo's configuration really sends each routing key to an
 // authority envoy.yaml routes to the intended cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { findConfigurations, scanFile, checkConfiguration, ROOT_ID } from '../../host/validate.ts';
-import type { Plugin } from '../../host/api.ts';
+import { findConfigurations, scanFile, checkConfiguration, ROOT_ID } from '../../host/app/validate.ts';
+import type { Plugin } from '../../host/lib/api.ts';
 import {
   WASM, filterMissing, istioYamlFiles, readmeJsonBlocks, readText, readYaml, envoyWasmFilter, pickVirtualHost, type Any,
 } from './deploy-helpers.ts';
@@ -48,7 +48,7 @@ test('every ```json block of README.md is accepted by the built filter', async (
 test('envoy.yaml: the filter sends each routing key to the virtual host of its cluster', async (t) => {
   const missing = filterMissing();
   if (missing) return t.skip(missing);
-  const { startPlugin } = (await import('../../host/plugin.ts')) as { startPlugin: (o: Any) => Promise<Plugin> };
+  const { startPlugin } = (await import('../../host/lib/plugin.ts')) as { startPlugin: (o: Any) => Promise<Plugin> };
   const bootstrap = readYaml('envoy/envoy.yaml');
   const config = envoyWasmFilter(bootstrap).typed_config.config;
   const vhosts = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts;

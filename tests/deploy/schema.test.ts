@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { render, SCHEMA_PATH } from '../../schema/generate.ts';
-import { scanFile, checkConfiguration } from '../../host/validate.ts';
+import { scanFile, checkConfiguration } from '../../host/app/validate.ts';
 import { at, filterMissing, istioYamlFiles, readmeJsonBlocks, readText, WASM } from './deploy-helpers.ts';
 
 const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findConfigurations, scanFile, UnreadableFileError } from '../../host/validate.ts';
+import { findConfigurations, scanFile, UnreadableFileError } from '../../host/app/validate.ts';
 import { ROOT, filterMissing, istioYamlFiles, readText } from './deploy-helpers.ts';
 
 const VALID = { key: 'x-env', default: { destination: 'baseline.svc:8080' } };
@@ -90,7 +90,7 @@ test('scanFile: what holds no configuration is skipped, and says what it is', ()
 
 /** Runs `validate` as the CLI does, in a child process. */
 function runValidate(...args: string[]) {
-  const script = `import { runValidate } from './host/validate.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
+  const script = `import { runValidate } from './host/app/validate.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -22,8 +22,8 @@ function freePort(): Promise<number> {
 
 test('envoy/verify.sh: all named checks pass', { timeout: TIMEOUT_MS + 10_000 }, async (t) => {
   const missing = filterMissing()
-    ?? (existsSync(at('host/cli.ts')) ? undefined : 'host/cli.ts (the local runner) is not there yet')
-    ?? (existsSync(at('host/demo/upstream.mjs')) ? undefined : 'host/demo/upstream.mjs is not there yet');
+    ?? (existsSync(at('host/app/cli.ts')) ? undefined : 'host/app/cli.ts (the local runner) is not there yet')
+    ?? (existsSync(at('host/app/demo/upstream.mjs')) ? undefined : 'host/app/demo/upstream.mjs is not there yet');
   if (missing) return t.skip(missing);
   const [listener, admin, def, dev] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn('bash', [at('envoy/verify.sh')], {

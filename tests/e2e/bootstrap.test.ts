@@ -189,7 +189,7 @@ describe('bootstrap reader', () => {
     assert.deepEqual(b.warnings, []);
   });
 
-  test('one overlay for the runner and envoy/overlay.ts: the document is adjusted, the original kept', () => {
+  test('one overlay for the runner and host/app/overlay.ts: the document is adjusted, the original kept', () => {
     const original = doc((d) => {
       delete d.admin;
       d.static_resources.listeners.push({ ...structuredClone(d.static_resources.listeners[0]), name: 'second' });

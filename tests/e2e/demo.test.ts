@@ -1,4 +1,4 @@
-// The product path end to end with the real filter (build/routekey.wasm through host/plugin.ts):
+// The product path end to end with the real filter (build/routekey.wasm through host/lib/plugin.ts):
 // the shipped envoy/envoy.yaml served by the runner, then the CLI's `run` and `demo` commands as
 // processes. Set ROUTEKEY_WASM to test another build of the module.
 
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wasmIsStale } from '../../host/demo/index.ts';
+import { wasmIsStale } from '../../host/app/demo/index.ts';
 import { REPO_ROOT, WASM, request, realWasmAvailable, startBed, startUpstream, type Bed, type Echo } from './harness.ts';
 
 const wasm = process.env.ROUTEKEY_WASM ?? WASM;
@@ -206,7 +206,7 @@ describe('routekey run / demo (processes)', { skip, timeout: 60_000 }, () => {
       'clusters: {default: {address: 127.0.0.1, port: 0}, dev: {address: 127.0.0.1, port: 0}}',
       `wasm: {filename: ${JSON.stringify(wasm)}}`,
     ].join('\n'));
-    const p = run(['--import', 'tsx', 'host/cli.ts', 'demo', '--overlay', overlay]);
+    const p = run(['--import', 'tsx', 'host/app/cli.ts', 'demo', '--overlay', overlay]);
     try {
       const [, port] = await p.waitFor(/listener http:\/\/127\.0\.0\.1:(\d+)/);
       await p.waitFor(new RegExp(`curl -s -H 'environment: dev' localhost:${port}/hello`));
@@ -221,7 +221,7 @@ describe('routekey run / demo (processes)', { skip, timeout: 60_000 }, () => {
     }
   });
 
-  test('validate is delegated to host/validate.ts', async () => {
+  test('validate is delegated to host/app/validate.ts', async () => {
     const file = join(dir, 'routekey.json');
     writeFileSync(file, '{"key":"environment","destination":"http://default.demo","rewrites":{"dev":{"destination":"http://dev.demo"}}}');
     const p = run(['bin/routekey.js', 'validate', '--wasm', wasm, file]);

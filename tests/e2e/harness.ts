@@ -6,10 +6,10 @@ import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { LogEntry, PluginOptions, Plugin } from '../../host/api.ts';
+import type { LogEntry, PluginOptions, Plugin } from '../../host/lib/api.ts';
 import { readBootstrap, type Bootstrap, type Overlay } from '../../host/runner/bootstrap.ts';
 import { startRunner, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
-import { REPO_ROOT, startUpstream, type Upstream } from '../../host/demo/index.ts';
+import { REPO_ROOT, startUpstream, type Upstream } from '../../host/app/demo/index.ts';
 
 export { REPO_ROOT, startUpstream };
 export const WASM = join(REPO_ROOT, 'build', 'routekey.wasm');

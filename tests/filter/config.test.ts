@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Plugin } from '../../host/api.ts';
+import type { Plugin } from '../../host/lib/api.ts';
 import { ROOT, startRoutekey, request, header } from '../helpers/routekey.ts';
 
 interface Case { name: string; config: string; ok: boolean; error?: string }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { startPlugin } from '../../host/plugin.ts';
-import type { HeaderList, Plugin, PluginOptions } from '../../host/api.ts';
+import { startPlugin } from '../../host/lib/plugin.ts';
+import type { HeaderList, Plugin, PluginOptions } from '../../host/lib/api.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WASM = path.join(ROOT, 'build/routekey.wasm');

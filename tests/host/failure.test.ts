@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FailurePolicy } from '../../host/api.ts';
+import type { FailurePolicy } from '../../host/lib/api.ts';
 import { guest, Strings } from './wat.ts';
 import { messages, start } from './harness.ts';
 

@@ -1,7 +1,7 @@
 // Small helpers shared by the host tests.
 
-import type { Plugin, PluginOptions } from '../../host/api.ts';
-import { startPlugin } from '../../host/index.ts';
+import type { Plugin, PluginOptions } from '../../host/lib/api.ts';
+import { startPlugin } from '../../host/lib/index.ts';
 
 let vmIds = 0;
 

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodePairs } from '../../host/index.ts';
+import { encodePairs } from '../../host/lib/index.ts';
 import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from './wat.ts';
 import { messages, results, start } from './harness.ts';
 

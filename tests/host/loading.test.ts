@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ModuleRejectedError } from '../../host/index.ts';
+import { ModuleRejectedError } from '../../host/lib/index.ts';
 import { ACCEPTING_ROOT, guest, Strings } from './wat.ts';
 import { messages, results, start } from './harness.ts';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startPlugin } from '../../host/index.ts';
+import { startPlugin } from '../../host/lib/index.ts';
 
 const wasmPath = fileURLToPath(new URL('../../build/routekey.wasm', import.meta.url));
 const config = JSON.stringify({ key: 'x-env', default: { destination: 'baseline.svc' } });

@@ -107,7 +107,7 @@ export class Strings {
 }
 
 /** Serialized pairs, as the guest would hand them to the host. Written here rather than taken from
- *  host/abi/memory.ts on purpose: the host's decoder is tested against an encoder of its own. */
+ *  host/lib/abi/memory.ts on purpose: the host's decoder is tested against an encoder of its own. */
 export function pairs(list: Array<[string, string]>): Uint8Array {
   const enc = new TextEncoder();
   const items = list.map(([k, v]) => [enc.encode(k), enc.encode(v)] as const);

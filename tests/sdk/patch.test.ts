@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startPlugin } from '../../host/plugin.ts';
-import type { Plugin } from '../../host/api.ts';
+import { startPlugin } from '../../host/lib/plugin.ts';
+import type { Plugin } from '../../host/lib/api.ts';
 import { ROOT, startRoutekey } from '../helpers/routekey.ts';
 
 let wasm: Uint8Array<ArrayBuffer>;

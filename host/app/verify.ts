@@ -1,11 +1,11 @@
 // End-to-end check of the Envoy sandbox: a list of named checks against a running proxy.
 //
-//   node --import tsx envoy/verify.ts        (or: bash envoy/verify.sh)
+//   node --import tsx host/app/verify.ts        (or: bash envoy/verify.sh)
 //
 // Where the proxy comes from, first that works:
 //   1. docker compose (envoy/docker-compose.yaml), when a Docker ENGINE answers `docker info`;
 //   2. a real `envoy` binary on PATH, run with envoy/envoy.yaml adjusted by envoy/local.yaml;
-//   3. otherwise, saying so plainly, the local runner (host/cli.ts run) on the same two files.
+//   3. otherwise, saying so plainly, the local runner (host/app/cli.ts run) on the same two files.
 // VERIFY_MODE=docker|envoy|local forces one. VERIFY_LISTENER_PORT, VERIFY_ADMIN_PORT,
 // VERIFY_DEFAULT_PORT, VERIFY_DEV_PORT move the local ports (modes 2 and 3).
 // Everything started is stopped on exit; on a failed check the logs are printed.
@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { applyOverlay, readOverlay, type Overlay } from '../host/runner/overlay.ts';
+import { applyOverlay, readOverlay, type Overlay } from '../runner/overlay.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const COMPOSE = ['compose', '-f', join(ROOT, 'envoy/docker-compose.yaml')];
 const READY_TIMEOUT_MS = Number(process.env.VERIFY_READY_TIMEOUT_MS ?? 60_000);
 
@@ -91,7 +91,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-/** What the demo upstream (host/demo/upstream.mjs) answers. */
+/** What the demo upstream (host/app/demo/upstream.mjs) answers. */
 interface Echo { upstream: string; method: string; path: string; headers: Record<string, string | string[]> }
 
 async function echo(port: number, headers: Record<string, string>): Promise<Echo> {
@@ -160,7 +160,7 @@ function pickMode(): Mode {
   if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 }).status === 0) return 'docker';
   if (spawnSync('envoy', ['--version'], { stdio: 'ignore', timeout: 15_000 }).status === 0) return 'envoy';
   console.log('SKIPPED real Envoy: no Docker engine and no envoy binary');
-  console.log('        running the same checks against the local runner (host/cli.ts run)');
+  console.log('        running the same checks against the local runner (host/app/cli.ts run)');
   return 'local';
 }
 
@@ -197,7 +197,7 @@ async function main(): Promise<number> {
     listenerPort = overlay.listener!.port!;
     adminPort = overlay.admin!.port!;
     for (const name of ['default', 'dev']) {
-      const upstream = join(ROOT, 'host/demo/upstream.mjs');
+      const upstream = join(ROOT, 'host/app/demo/upstream.mjs');
       start(`upstream-${name}`, process.execPath, [upstream, '--name', name, '--port', String(overlay.clusters![name].port), '--host', '127.0.0.1']);
     }
     if (mode === 'envoy') {
@@ -206,7 +206,7 @@ async function main(): Promise<number> {
       writeFileSync(config, stringify(bootstrap));
       start('envoy', 'envoy', ['-c', config, '--use-dynamic-base-id', '--log-level', 'info', '--component-log-level', 'wasm:info']);
     } else {
-      start('runner', process.execPath, ['--import', 'tsx', join(ROOT, 'host/cli.ts'), 'run', '--config', join(ROOT, 'envoy/envoy.yaml'), '--overlay', path]);
+      start('runner', process.execPath, ['--import', 'tsx', join(ROOT, 'host/app/cli.ts'), 'run', '--config', join(ROOT, 'envoy/envoy.yaml'), '--overlay', path]);
     }
   }
 

@@ -4,14 +4,14 @@
 //   routekey demo [--config FILE] [--overlay FILE] [--workers N] [--log-level LEVEL]
 //   routekey validate FILE...
 //
-// Run directly (`node --import tsx host/cli.ts …`, what `npm start` does) or through
+// Run directly (`node --import tsx host/app/cli.ts …`, what `npm start` does) or through
 // bin/routekey.js (`npx routekey …`).
 
 import { pathToFileURL } from 'node:url';
-import type { LogEntry, LogLevelSetting } from './api.ts';
-import { isLoopback, parseLogLevel } from './runner/admin.ts';
-import { BootstrapError, loadBootstrap } from './runner/bootstrap.ts';
-import { startRunner, type Runner } from './runner/index.ts';
+import type { LogEntry, LogLevelSetting } from '../lib/api.ts';
+import { isLoopback, parseLogLevel } from '../runner/admin.ts';
+import { BootstrapError, loadBootstrap } from '../runner/bootstrap.ts';
+import { startRunner, type Runner } from '../runner/index.ts';
 import { runValidate } from './validate.ts';
 
 const USAGE = `usage:

@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogLevelSetting } from '../api.ts';
-import { loadBootstrap } from '../runner/bootstrap.ts';
-import { startRunner, type Runner, type StartPlugin } from '../runner/index.ts';
+import type { LogLevelSetting } from '../../lib/api.ts';
+import { loadBootstrap } from '../../runner/bootstrap.ts';
+import { startRunner, type Runner, type StartPlugin } from '../../runner/index.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export { startUpstream };
 export type { Upstream };
 

@@ -18,13 +18,13 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { LogEntry, Plugin, PluginOptions } from './api.ts';
-import { decodeAnyConfiguration, WASM_FILTER_TYPE } from './runner/wasm-config.ts';
+import type { LogEntry, Plugin, PluginOptions } from '../lib/api.ts';
+import { decodeAnyConfiguration, WASM_FILTER_TYPE } from '../runner/wasm-config.ts';
 
 /** The root id the module registers (assembly/index.ts); Envoy root_id / Istio pluginName. */
 export const ROOT_ID = 'routekey';
 /** build/routekey.wasm of this checkout, wherever the command runs from. */
-export const DEFAULT_WASM = fileURLToPath(new URL('../build/routekey.wasm', import.meta.url));
+export const DEFAULT_WASM = fileURLToPath(new URL('../../build/routekey.wasm', import.meta.url));
 
 
 /** One configuration found in a file. */
@@ -199,7 +199,7 @@ type StartPlugin = (options: PluginOptions) => Promise<Plugin>;
  * an empty list means accepted.
  */
 export async function checkConfiguration(configuration: string | Uint8Array, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
-  const { startPlugin } = (await import('./plugin.ts')) as { startPlugin: StartPlugin };
+  const { startPlugin } = (await import('../lib/plugin.ts')) as { startPlugin: StartPlugin };
   let plugin: Plugin | undefined;
   try {
     plugin = await startPlugin({ wasm, rootId: ROOT_ID, configuration, workers: 0 });

@@ -25,7 +25,7 @@ export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
-/** How strings in serialized pairs map to bytes: 'utf8' text, or 'latin1' byte strings (host/headers.ts). */
+/** How strings in serialized pairs map to bytes: 'utf8' text, or 'latin1' byte strings (host/lib/headers.ts). */
 export type PairsEncoding = 'utf8' | 'latin1';
 
 function encodeString(s: string, encoding: PairsEncoding): Uint8Array {

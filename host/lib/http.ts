@@ -1,4 +1,4 @@
-// HTTP facts shared by the callouts (host/callouts.ts) and the runner (host/runner/).
+// HTTP facts shared by the callouts (host/lib/callouts.ts) and the runner (host/runner/).
 
 import type { HeaderList } from './api.ts';
 import { asciiLower } from './headers.ts';

@@ -3,7 +3,7 @@
 // is checked against the start-up/malloc restrictions, recorded (name + result) and, where Envoy
 // would silently tolerate a guest mistake, reported as a violation.
 //
-// Header keys and values cross as byte strings (host/headers.ts): bytes in guest memory are
+// Header keys and values cross as byte strings (host/lib/headers.ts): bytes in guest memory are
 // copied unchanged to and from the header maps.
 
 import {

@@ -9,7 +9,7 @@ export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'crit
 /** A host log level: a LogLevelName, or 'off' (the guest reads 6 from proxy_get_log_level and
  *  every line is dropped, as in Envoy). */
 export type LogLevelSetting = LogLevelName | 'off';
-/** How HeaderList strings map to header bytes (host/headers.ts): 'utf8' = text, encoded as UTF-8
+/** How HeaderList strings map to header bytes (host/lib/headers.ts): 'utf8' = text, encoded as UTF-8
  *  (non-UTF-8 guest bytes read back as U+FFFD); 'latin1' = byte strings, one char per byte, the
  *  form node:http uses, so bytes in = bytes out. */
 export type HeaderEncoding = 'utf8' | 'latin1';
@@ -175,7 +175,7 @@ export interface Plugin {
   failures(): Array<{ vm: string; message: string }>;
   close(): Promise<void>;
 
-  // --- observers for tests (host/plugin.ts) ---------------------------------------------------
+  // --- observers for tests (host/lib/plugin.ts) ---------------------------------------------------
   /** Every host call made by the guest (oldest first; bounded), optionally for one VM. */
   hostCalls(vm?: string): HostCallRecord[];
   /** Strict-mode findings: calls Envoy tolerates but that point at a guest bug (the last 10 000). */

@@ -1,7 +1,7 @@
 // proxy_get_property: paths are NUL-separated segments. Strings come back raw, integers as 8-byte
 // little-endian, maps as serialized pairs. Missing → NotFound.
 //
-// request.* and response.* are read from the live header maps (byte strings, host/headers.ts), so
+// request.* and response.* are read from the live header maps (byte strings, host/lib/headers.ts), so
 // after a filter rewrites :authority, request.host answers the new value, as in Envoy.
 
 import { encodePairs, utf8 } from './abi/memory.ts';

@@ -1,6 +1,6 @@
 // Process-wide shared data and shared queues, keyed by vm_id like Envoy's (every worker VM of
 // every plugin with the same vm_id sees the same keys; Istio leaves vm_id empty). Keys, names and
-// vm ids are byte strings (host/headers.ts), compared byte for byte.
+// vm ids are byte strings (host/lib/headers.ts), compared byte for byte.
 
 import { WasmResult } from './abi/types.ts';
 

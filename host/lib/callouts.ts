@@ -4,7 +4,7 @@
 //   - timeout                                → 504 "upstream request timeout"
 //   - connect failure / reset before headers → 503 "upstream connect error or disconnect/reset…"
 //   - reset after the response started       → a reset (n_headers = 0, status BrokenConnection)
-// Header strings are byte strings (host/headers.ts), which node:http writes and reads as latin1.
+// Header strings are byte strings (host/lib/headers.ts), which node:http writes and reads as latin1.
 // In manual mode (PluginOptions.callouts) nothing is sent: manualResult turns a test's answer into
 // the same CalloutResult, which WasmVm.deliverCallout delivers like a network one.
 
