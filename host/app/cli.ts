@@ -8,7 +8,7 @@
 // bin/routekey.js (`npx routekey …`).
 
 import { pathToFileURL } from 'node:url';
-import type { LogEntry, LogLevelSetting } from '../lib/api.ts';
+import type { LogEntry, LogLevelSetting } from '../lib/index.ts';
 import { isLoopback, parseLogLevel } from '../runner/admin.ts';
 import { BootstrapError, loadBootstrap } from '../runner/bootstrap.ts';
 import { startRunner, type Runner } from '../runner/index.ts';

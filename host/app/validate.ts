@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { LogEntry, Plugin, PluginOptions } from '../lib/api.ts';
+import type { LogEntry, Plugin, PluginOptions } from '../lib/index.ts';
 import { decodeAnyConfiguration, WASM_FILTER_TYPE } from '../runner/wasm-config.ts';
 
 /** The root id the module registers (assembly/index.ts); Envoy root_id / Istio pluginName. */
@@ -199,7 +199,7 @@ type StartPlugin = (options: PluginOptions) => Promise<Plugin>;
  * an empty list means accepted.
  */
 export async function checkConfiguration(configuration: string | Uint8Array, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
-  const { startPlugin } = (await import('../lib/plugin.ts')) as { startPlugin: StartPlugin };
+  const { startPlugin } = (await import('../lib/index.ts')) as { startPlugin: StartPlugin };
   let plugin: Plugin | undefined;
   try {
     plugin = await startPlugin({ wasm, rootId: ROOT_ID, configuration, workers: 0 });

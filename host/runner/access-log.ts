@@ -1,8 +1,8 @@
 // Access-log lines the way Envoy's substitution formatter prints them, for the operators the
 // runner can fill; any other operator prints "-" (the bootstrap reader warns about it).
 
-import type { HeaderList } from '../lib/api.ts';
-import { fromByteString } from '../lib/headers.ts';
+import type { HeaderList } from '../lib/index.ts';
+import { fromByteString } from '../lib/index.ts';
 
 /** Envoy's default format (used when an access log names none). */
 export const DEFAULT_ACCESS_LOG_FORMAT =

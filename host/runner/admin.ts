@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LogLevelSetting, MetricValue } from '../lib/api.ts';
+import type { LogLevelSetting, MetricValue } from '../lib/index.ts';
 import type { SocketAddress, StatsTag } from './model.ts';
 import { formatPrometheus, formatText } from './stats.ts';
 

@@ -1,8 +1,8 @@
 // Body chunks through the filters, in order (request) or reverse order (response, the caller
 // passes the streams reversed).
 
-import type { BodyOutcome, LocalReply, Stream } from '../lib/api.ts';
-import { failStreamReply } from '../lib/streams.ts';
+import type { BodyOutcome, LocalReply, Stream } from '../lib/index.ts';
+import { failStreamReply } from '../lib/index.ts';
 
 export type BodyStep =
   /** Pass this on (the last filter's view of the body). */

@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { FailurePolicy } from '../lib/api.ts';
+import type { FailurePolicy } from '../lib/index.ts';
 import { DEFAULT_ACCESS_LOG_FORMAT, unknownOperators } from './access-log.ts';
 import { BootstrapError, Fields, type Json, Reader } from './fields.ts';
 import type { Bootstrap, Cluster, Listener, SocketAddress, StatsTag, WasmFilter } from './model.ts';

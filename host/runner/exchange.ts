@@ -16,10 +16,10 @@
 
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { HeaderList, HeadersOutcome, LocalReply, Stream } from '../lib/api.ts';
-import { fromByteString, toByteString } from '../lib/headers.ts';
-import { fromRawHeaders, HOP_BY_HOP } from '../lib/http.ts';
-import { failStreamReply } from '../lib/streams.ts';
+import type { HeaderList, HeadersOutcome, LocalReply, Stream } from '../lib/index.ts';
+import { fromByteString, toByteString } from '../lib/index.ts';
+import { fromRawHeaders, HOP_BY_HOP } from '../lib/index.ts';
+import { failStreamReply } from '../lib/index.ts';
 import { type AccessRecord, formatAccessLog } from './access-log.ts';
 import { BodyPipeline } from './body.ts';
 import type { Cluster, RouteEntry, SocketAddress } from './model.ts';

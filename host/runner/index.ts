@@ -1,8 +1,8 @@
 // The local runner: a bootstrap in, listeners + admin + one Plugin per wasm filter out.
 // What `routekey run` and the e2e tests start.
 
-import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../lib/api.ts';
-import { startPlugin } from '../lib/plugin.ts';
+import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../lib/index.ts';
+import { startPlugin } from '../lib/index.ts';
 import { AdminServer } from './admin.ts';
 import type { Bootstrap, WasmFilter } from './model.ts';
 import { ListenerProxy } from './proxy.ts';

@@ -1,7 +1,7 @@
 // The runner's model of an Envoy bootstrap: what host/runner/bootstrap.ts reads and the listeners,
 // router and admin server serve. Types only.
 
-import type { FailurePolicy } from '../lib/api.ts';
+import type { FailurePolicy } from '../lib/index.ts';
 
 export interface SocketAddress {
   address: string;

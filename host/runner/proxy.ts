@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Plugin } from '../lib/api.ts';
+import type { Plugin } from '../lib/index.ts';
 import { Exchange } from './exchange.ts';
 import type { Cluster, Listener } from './model.ts';
 import { VirtualHostIndex } from './routing.ts';

@@ -1,7 +1,7 @@
 // Bootstrap resources the router uses: socket addresses, clusters and route configurations
 // (virtual hosts, routes, Envoy's domain rules).
 
-import { asciiLower } from '../lib/headers.ts';
+import { asciiLower } from '../lib/index.ts';
 import { BootstrapError, describe, Fields, type Json, parseDuration, type Reader } from './fields.ts';
 import type { Cluster, PathMatch, RouteEntry, RouteTable, SocketAddress, VirtualHost } from './model.ts';
 

@@ -8,7 +8,7 @@
 // The authority and path are byte strings (host/lib/headers.ts); the bootstrap's domains and path
 // matches are text, compared as their UTF-8 bytes.
 
-import { asciiLower, toByteString } from '../lib/headers.ts';
+import { asciiLower, toByteString } from '../lib/index.ts';
 import type { RouteEntry, RouteTable, VirtualHost } from './model.ts';
 
 const bytes = (text: string) => toByteString(text, 'utf8');

@@ -3,7 +3,7 @@
 // the first capture group is cut out of the name, the second — or else the first — is the label
 // value), the `wasmcustom.` namespace dropped and other names prefixed `envoy_`.
 
-import type { MetricValue } from '../lib/api.ts';
+import type { MetricValue } from '../lib/index.ts';
 import type { StatsTag } from './model.ts';
 
 export class Stats {

@@ -3,7 +3,7 @@
 // balancer — and one keep-alive agent per cluster for the router.
 
 import http from 'node:http';
-import type { ClusterResolver } from '../lib/api.ts';
+import type { ClusterResolver } from '../lib/index.ts';
 import type { Cluster, SocketAddress } from './model.ts';
 
 export class EndpointPicker {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogLevelSetting } from '../../lib/api.ts';
+import type { LogLevelSetting } from '../../lib/index.ts';
 import { loadBootstrap } from '../../runner/bootstrap.ts';
 import { startRunner, type Runner, type StartPlugin } from '../../runner/index.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
