@@ -2,9 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FailurePolicy } from '../../host/lib/api.ts';
-import { guest, Strings } from './wat.ts';
-import { messages, start } from './harness.ts';
+import type { FailurePolicy } from '../../../host/lib/api.ts';
+import { guest, Strings } from '../wat.ts';
+import { messages, start } from '../harness.ts';
 
 async function trapModule(): Promise<Uint8Array> {
   const s = new Strings();

@@ -3,9 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodePairs } from '../../host/lib/index.ts';
-import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from './wat.ts';
-import { messages, results, start } from './harness.ts';
+import { encodePairs } from '../../../host/lib/index.ts';
+import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from '../wat.ts';
+import { messages, results, start } from '../harness.ts';
 
 const OK = 0;
 const NOT_FOUND = 1;

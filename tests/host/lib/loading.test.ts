@@ -2,9 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ModuleRejectedError } from '../../host/lib/index.ts';
-import { ACCEPTING_ROOT, guest, Strings } from './wat.ts';
-import { messages, results, start } from './harness.ts';
+import { ModuleRejectedError } from '../../../host/lib/index.ts';
+import { ACCEPTING_ROOT, guest, Strings } from '../wat.ts';
+import { messages, results, start } from '../harness.ts';
 
 async function rejection(wasm: Uint8Array): Promise<ModuleRejectedError> {
   try {

@@ -3,8 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCEPTING_ROOT, guest, Strings, wat } from './wat.ts';
-import { messages, results, start } from './harness.ts';
+import { ACCEPTING_ROOT, guest, Strings, wat } from '../wat.ts';
+import { messages, results, start } from '../harness.ts';
 
 const OK = 0;
 const NOT_FOUND = 1;

@@ -3,8 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guest, Strings } from './wat.ts';
-import { start } from './harness.ts';
+import { guest, Strings } from '../wat.ts';
+import { start } from '../harness.ts';
 
 async function tickModule(periodMs: number, stopAfterFirst = false): Promise<Uint8Array> {
   const s = new Strings();

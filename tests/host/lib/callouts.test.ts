@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Plugin, PluginOptions } from '../../host/lib/api.ts';
-import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from './wat.ts';
-import { messages, results, start } from './harness.ts';
+import type { Plugin, PluginOptions } from '../../../host/lib/api.ts';
+import { ACCEPTING_ROOT, guest, pairs, Strings, wat } from '../wat.ts';
+import { messages, results, start } from '../harness.ts';
 
 const OK = 0;
 const NOT_FOUND = 1;

@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guest, Strings } from './wat.ts';
-import { messages, results, start } from './harness.ts';
+import { guest, Strings } from '../wat.ts';
+import { messages, results, start } from '../harness.ts';
 
 const OK = 0;
 const NOT_FOUND = 1;
