@@ -5,6 +5,8 @@
 // loads it: a canary VM checks each configuration first, then every worker VM gets its own root
 // context. Streams are spread over workers round-robin.
 
+import type { HostProcess } from './process.ts';
+
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical';
 /** A host log level: a LogLevelName, or 'off' (the guest reads 6 from proxy_get_log_level and
  *  every line is dropped, as in Envoy). */
@@ -40,6 +42,10 @@ export interface PluginOptions {
   name?: string;
   /** plugin_vm_id; Istio leaves it empty. */
   vmId?: string;
+  /** The proxy process the plugin runs in (createHostProcess): plugins started with the same one
+   *  share shared data and queues per vm_id, as every plugin of one vm_id in one Envoy does.
+   *  Default: a private process of the plugin's own. */
+  process?: HostProcess;
   /** The plugin configuration bytes (a StringValue arrives raw). Empty = size 0. */
   configuration?: string | Uint8Array;
   vmConfiguration?: string | Uint8Array;

@@ -15,9 +15,10 @@ import {
 } from './callouts.ts';
 import { listFromBytes } from './headers.ts';
 import { MetricStore } from './metrics.ts';
-import { sharedQueues } from './shared.ts';
+import type { RootContext } from './contexts.ts';
+import { createHostProcess } from './process.ts';
 import { StreamImpl } from './streams.ts';
-import { ModuleRejectedError, type RootContext, type VmEnvironment, WasmVm } from './vm.ts';
+import { ModuleRejectedError, type VmEnvironment, WasmVm } from './vm.ts';
 
 export { ModuleRejectedError } from './vm.ts';
 
@@ -105,6 +106,7 @@ class PluginImpl implements Plugin {
       vmConfiguration: bytesOf(options.vmConfiguration),
       pluginProperties: options.properties,
       metrics: this.metricStore,
+      process: options.process ?? createHostProcess(),
       clusters: options.clusters ?? (this.manual ? ANY_CLUSTER : undefined),
       now: this.clock,
       realTimers: options.clock === undefined,
@@ -331,7 +333,7 @@ class PluginImpl implements Plugin {
   async settle(): Promise<void> {
     for (;;) {
       if (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-      await sharedQueues.settle();
+      await this.env.process.settle();
       await new Promise<void>((r) => setImmediate(r));
       if (this.inflight.size === 0) return;
     }

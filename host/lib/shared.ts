@@ -1,6 +1,6 @@
-// Process-wide shared data and shared queues, keyed by vm_id like Envoy's (every worker VM of
-// every plugin with the same vm_id sees the same keys; Istio leaves vm_id empty). Keys, names and
-// vm ids are byte strings (host/lib/headers.ts), compared byte for byte.
+// Shared data and shared queues of one host process (host/lib/process.ts), keyed by vm_id like
+// Envoy's (every worker VM of every plugin with the same vm_id sees the same keys; Istio leaves
+// vm_id empty). Keys, names and vm ids are byte strings (host/lib/headers.ts), compared byte for byte.
 
 import { WasmResult } from './abi/types.ts';
 
@@ -9,7 +9,7 @@ interface Entry {
   cas: number;
 }
 
-class SharedData {
+export class SharedData {
   private readonly data = new Map<string, Map<string, Entry>>();
   private nextCas = 1;
 
@@ -32,11 +32,6 @@ class SharedData {
     map.set(key, { value, cas: this.casValue() });
     return WasmResult.Ok;
   }
-
-  clear(vmId?: string): void {
-    if (vmId === undefined) this.data.clear();
-    else this.data.delete(vmId);
-  }
 }
 
 /** Whoever registered a queue last: gets proxy_on_queue_ready. */
@@ -54,7 +49,7 @@ interface Queue {
   contextId: number;
 }
 
-class SharedQueues {
+export class SharedQueues {
   private readonly byName = new Map<string, Queue>();
   private readonly byToken = new Map<number, Queue>();
   private nextToken = 1;
@@ -106,20 +101,4 @@ class SharedQueues {
   async settle(): Promise<void> {
     while (this.pending.size > 0) await new Promise<void>((r) => setImmediate(r));
   }
-
-  clear(): void {
-    for (const h of this.pending) clearImmediate(h);
-    this.pending.clear();
-    this.byName.clear();
-    this.byToken.clear();
-  }
-}
-
-export const sharedData = new SharedData();
-export const sharedQueues = new SharedQueues();
-
-/** Forgets all shared data and queues of the process (tests). */
-export function resetSharedState(): void {
-  sharedData.clear();
-  sharedQueues.clear();
 }

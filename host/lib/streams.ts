@@ -15,45 +15,12 @@
 import type {
   BodyOutcome, FailurePolicy, HeaderEncoding, HeaderList, HeadersOutcome, LocalReply, Stream,
 } from './api.ts';
-import { BufferType, GRPC_UNAVAILABLE, StreamType, WasmResult } from './abi/types.ts';
+import { GRPC_UNAVAILABLE, StreamType, WasmResult } from './abi/types.ts';
+import type { RootContext, StreamContext } from './contexts.ts';
 import { HeaderMap, listFromBytes, listToBytes } from './headers.ts';
 import type { PropertyBag } from './properties.ts';
-import type { RootContext, StreamContext, WasmVm } from './vm.ts';
-
-/** What host functions may do to a stream (implemented by StreamImpl). */
-export interface StreamEvents {
-  continueStream(type: StreamType.Request | StreamType.Response): WasmResult;
-  /** proxy_close_stream: Envoy resets the whole HTTP stream, whichever side is named. */
-  closeStream(): WasmResult;
-  /** A reply from the guest (header strings are byte strings). */
-  sendLocalReply(reply: LocalReply): void;
-  vmFailed(message: string): void;
-}
-
-/** The per-stream data host functions read and write. Header maps hold byte strings. */
-export class StreamState {
-  requestHeaders?: HeaderMap;
-  responseHeaders?: HeaderMap;
-  /** Mutable (and readable) window of each header map. */
-  requestWindow = false;
-  responseWindow = false;
-  /** Inside on_log: header maps read-only. */
-  accessLog = false;
-  requestBody: Uint8Array = new Uint8Array(0);
-  responseBody: Uint8Array = new Uint8Array(0);
-  /** Which body buffer (0 request, 1 response) is readable now. */
-  bodyWindow: BufferType | undefined;
-  readonly written = new Map<string, Uint8Array>();
-  routeCacheCleared = false;
-  /** The guest's local reply (or the 503 of a failed VM), headers in the API's encoding. */
-  localReply?: LocalReply;
-  streamReset = false;
-
-  constructor(
-    readonly properties: PropertyBag,
-    readonly events: StreamEvents,
-  ) {}
-}
+import { type Direction, type Side, StreamState } from './stream-state.ts';
+import type { WasmVm } from './vm.ts';
 
 /** The reply Envoy sends when the wasm VM failed (fail-closed): Context::failStream. */
 export function failStreamReply(): LocalReply {
@@ -61,7 +28,6 @@ export function failStreamReply(): LocalReply {
 }
 
 type Mode = 'active' | 'failClosed' | 'skipped';
-type Side = 'request' | 'response';
 
 function headersAction(status: number): 'continue' | 'stop' {
   return status === 0 || status === 2 ? 'continue' : 'stop';
@@ -76,14 +42,10 @@ export class StreamImpl implements Stream {
   private created = false;
   private completed = false;
   /** Which of this stream's callbacks is running (to tell own-callback calls from later ones). */
-  private running: 'request_headers' | 'response_headers' | 'request_body' | 'response_body' | undefined;
-  private requestPaused = false;
-  private responsePaused = false;
+  private running: `${Side}_${'headers' | 'body'}` | undefined;
   private requestStatus?: number;
   private lastRequest?: HeadersOutcome;
   private waiters: Array<(o: HeadersOutcome) => void> = [];
-  private bufferRequestBody = false;
-  private bufferResponseBody = false;
 
   constructor(
     private readonly vm: WasmVm,
@@ -111,41 +73,27 @@ export class StreamImpl implements Stream {
   // --- driving --------------------------------------------------------------------------------
 
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
-    if (this.state.requestHeaders) throw new Error('onRequestHeaders called twice on one stream');
-    const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
-    this.state.requestHeaders = map;
-    const early = this.inactive('request');
-    if (early) return (this.lastRequest = early);
-    this.state.requestWindow = true;
-    const status = this.run('request_headers', 'proxy_on_request_headers', [map.size, endOfStream ? 1 : 0]);
-    if (status === 'failed') return (this.lastRequest = this.failedOutcome('request'));
-    this.requestStatus = status;
-    return (this.lastRequest = this.afterHeaders('request', status));
+    if (this.state.request.headers) throw new Error('onRequestHeaders called twice on one stream');
+    const outcome = this.headers(this.state.request, headers, endOfStream);
+    return (this.lastRequest = outcome);
   }
 
   whenRequestResumed(): Promise<HeadersOutcome> {
-    if (this.requestPaused) return new Promise((resolve) => this.waiters.push(resolve));
-    return Promise.resolve(this.lastRequest ?? this.outcome('request', 'continue'));
+    if (this.state.request.paused) return new Promise((resolve) => this.waiters.push(resolve));
+    return Promise.resolve(this.lastRequest ?? this.outcome(this.state.request, 'continue'));
   }
 
   onRequestBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
-    return this.body('request', chunk, endOfStream);
+    return this.body(this.state.request, chunk, endOfStream);
   }
 
   onResponseHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
-    const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
-    this.state.responseHeaders = map;
-    this.state.requestWindow = false;
-    const early = this.inactive('response');
-    if (early) return early;
-    this.state.responseWindow = true;
-    const status = this.run('response_headers', 'proxy_on_response_headers', [map.size, endOfStream ? 1 : 0]);
-    if (status === 'failed') return this.failedOutcome('response');
-    return this.afterHeaders('response', status);
+    this.state.request.window = false;
+    return this.headers(this.state.response, headers, endOfStream);
   }
 
   onResponseBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
-    return this.body('response', chunk, endOfStream);
+    return this.body(this.state.response, chunk, endOfStream);
   }
 
   complete(): void {
@@ -155,8 +103,8 @@ export class StreamImpl implements Stream {
     if (!ctx) return;
     if (this.created && !this.vm.failed) {
       const s = this.state;
-      s.requestWindow = s.responseWindow = false;
-      s.bodyWindow = undefined;
+      s.closeWindows();
+      s.request.bodyOpen = s.response.bodyOpen = false;
       s.accessLog = true;
       try {
         this.vm.call(ctx, 'proxy_on_log', [ctx.id]);
@@ -173,12 +121,25 @@ export class StreamImpl implements Stream {
 
   // --- internals ------------------------------------------------------------------------------
 
+  /** One direction's headers callback: the map arrives, its window opens while the guest runs. */
+  private headers(d: Direction, headers: HeaderList, endOfStream: boolean): HeadersOutcome {
+    const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
+    d.headers = map;
+    const early = this.inactive(d);
+    if (early) return early;
+    d.window = true;
+    const status = this.run(`${d.side}_headers`, `proxy_on_${d.side}_headers`, [map.size, endOfStream ? 1 : 0]);
+    if (status === 'failed') return this.failedOutcome(d);
+    if (d === this.state.request) this.requestStatus = status;
+    return this.afterHeaders(d, status);
+  }
+
   private failedMode(): Mode {
     return this.policy === 'fail_open' ? 'skipped' : 'failClosed';
   }
 
   /** Outcome when the filter does not run (its VM failed before): skipped or 503. */
-  private inactive(which: Side): HeadersOutcome | undefined {
+  private inactive(which: Direction): HeadersOutcome | undefined {
     if (this.mode === 'active' && this.vm.failed) this.mode = this.failedMode();
     if (this.mode === 'skipped') return this.outcome(which, 'skipped');
     if (this.mode === 'failClosed') {
@@ -220,37 +181,31 @@ export class StreamImpl implements Stream {
   }
 
   /** The VM trapped in this stream's header callback: CHECK_FAIL_HTTP. */
-  private failedOutcome(which: Side): HeadersOutcome {
-    this.state.requestWindow = this.state.responseWindow = false;
+  private failedOutcome(which: Direction): HeadersOutcome {
+    this.state.closeWindows();
     if (this.policy === 'fail_open') return this.outcome(which, 'skipped');
     this.state.localReply = failStreamReply();
     return this.outcome(which, 'failed');
   }
 
-  private afterHeaders(which: Side, status: number): HeadersOutcome {
+  private afterHeaders(which: Direction, status: number): HeadersOutcome {
     if (status > 4) {
-      this.vm.violation('bad-argument', `proxy_on_${which}_headers`, `unknown FilterHeadersStatus ${status}`);
+      this.vm.violation('bad-argument', `proxy_on_${which.side}_headers`, `unknown FilterHeadersStatus ${status}`);
     }
     const s = this.state;
     if (s.localReply || s.streamReset) {
-      s.requestWindow = s.responseWindow = false;
+      s.closeWindows();
       return this.outcome(which, s.localReply ? 'localReply' : 'stop', status);
     }
     const action = headersAction(status);
-    if (which === 'request') {
-      this.requestPaused = action === 'stop';
-      s.requestWindow = this.requestPaused;
-    } else {
-      this.responsePaused = action === 'stop';
-      s.responseWindow = this.responsePaused;
-    }
+    which.paused = action === 'stop';
+    which.window = which.paused;
     return this.outcome(which, action, status);
   }
 
-  private outcome(which: Side, action: HeadersOutcome['action'], status?: number): HeadersOutcome {
+  private outcome(which: Direction, action: HeadersOutcome['action'], status?: number): HeadersOutcome {
     const s = this.state;
-    const map = which === 'request' ? s.requestHeaders : s.responseHeaders;
-    const headers = listFromBytes(map?.toList() ?? [], this.encoding);
+    const headers = listFromBytes(which.headers?.toList() ?? [], this.encoding);
     const o: HeadersOutcome = { action, headers, routeCacheCleared: s.routeCacheCleared };
     if (status !== undefined) o.status = status;
     if (s.localReply) o.localReply = s.localReply;
@@ -258,26 +213,22 @@ export class StreamImpl implements Stream {
     return o;
   }
 
-  private body(which: Side, chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
+  private body(which: Direction, chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
     if (this.mode === 'active' && this.vm.failed) this.mode = this.failedMode();
     if (this.mode === 'skipped') return { action: 'skipped', body: chunk };
     if (this.mode === 'failClosed') return { action: 'failed', localReply: failStreamReply() };
     const s = this.state;
-    const isRequest = which === 'request';
-    const previous = isRequest ? (this.bufferRequestBody ? s.requestBody : undefined) : (this.bufferResponseBody ? s.responseBody : undefined);
-    const buffered = previous ? Buffer.concat([previous, chunk]) : chunk;
-    if (isRequest) s.requestBody = new Uint8Array(buffered);
-    else s.responseBody = new Uint8Array(buffered);
-    s.bodyWindow = isRequest ? BufferType.HttpRequestBody : BufferType.HttpResponseBody;
+    const buffered = which.keepBuffering ? Buffer.concat([which.body, chunk]) : chunk;
+    which.body = new Uint8Array(buffered);
+    which.bodyOpen = true;
     const hadReply = s.localReply !== undefined;
     let status: number | 'failed';
     try {
-      status = this.run(isRequest ? 'request_body' : 'response_body',
-        isRequest ? 'proxy_on_request_body' : 'proxy_on_response_body', [buffered.length, endOfStream ? 1 : 0]);
+      status = this.run(`${which.side}_body`, `proxy_on_${which.side}_body`, [buffered.length, endOfStream ? 1 : 0]);
     } finally {
-      s.bodyWindow = undefined;
+      which.bodyOpen = false;
     }
-    const body = isRequest ? s.requestBody : s.responseBody;
+    const body = which.body;
     if (status === 'failed') {
       // CHECK_FAIL_HTTP: fail-open continues with the buffer as it is.
       if (this.policy === 'fail_open') return { action: 'skipped', body };
@@ -285,9 +236,7 @@ export class StreamImpl implements Stream {
       return { action: 'failed', localReply: s.localReply };
     }
     // 1 StopIterationAndBuffer and 2 StopIterationAndWatermark keep buffering; 0 and 3 do not.
-    const keep = status === 1 || status === 2;
-    if (isRequest) this.bufferRequestBody = keep;
-    else this.bufferResponseBody = keep;
+    which.keepBuffering = status === 1 || status === 2;
     if (!hadReply && s.localReply) return { action: 'stop', status, body, localReply: s.localReply };
     return { action: status === 0 ? 'continue' : 'stop', status, body };
   }
@@ -295,34 +244,34 @@ export class StreamImpl implements Stream {
   // --- host-function events -------------------------------------------------------------------
 
   private continueStream(type: StreamType.Request | StreamType.Response): WasmResult {
-    const isRequest = type === StreamType.Request;
-    const name = isRequest ? 'request' : 'response';
+    const d = type === StreamType.Request ? this.state.request : this.state.response;
+    const name = d.side;
     if (this.running === `${name}_headers`) {
       this.vm.violation('wrong-phase', 'proxy_continue_stream',
         `proxy_continue_stream(${name}) inside proxy_on_${name}_headers: return Continue instead`);
       return WasmResult.Ok;
     }
-    if (!(isRequest ? this.requestPaused : this.responsePaused)) {
+    if (!d.paused) {
       this.vm.violation('wrong-phase', 'proxy_continue_stream', `proxy_continue_stream(${name}) while the ${name} is not paused`);
       return WasmResult.Ok;
     }
-    this.vm.deferAfterCall(() => (isRequest ? this.resumeRequest() : this.resumeResponse()));
+    this.vm.deferAfterCall(() => (d === this.state.request ? this.resumeRequest() : this.resumeResponse()));
     return WasmResult.Ok;
   }
 
   private resumeRequest(): void {
-    if (!this.requestPaused) return;
-    this.state.requestWindow = false;
-    this.settleRequest(this.outcome('request', 'continue', this.requestStatus));
+    if (!this.state.request.paused) return;
+    this.state.request.window = false;
+    this.settleRequest(this.outcome(this.state.request, 'continue', this.requestStatus));
   }
 
   private resumeResponse(): void {
-    this.responsePaused = false;
-    this.state.responseWindow = false;
+    this.state.response.paused = false;
+    this.state.response.window = false;
   }
 
   private settleRequest(outcome: HeadersOutcome): void {
-    this.requestPaused = false;
+    this.state.request.paused = false;
     this.lastRequest = outcome;
     const waiters = this.waiters;
     this.waiters = [];
@@ -333,9 +282,9 @@ export class StreamImpl implements Stream {
   /** Envoy's after-VM-call actions of a local reply or a reset: windows close, a pause ends. */
   private endAfterCall(action: HeadersOutcome['action']): void {
     this.vm.deferAfterCall(() => {
-      this.state.requestWindow = this.state.responseWindow = false;
-      this.responsePaused = false;
-      if (this.requestPaused) this.settleRequest(this.outcome('request', action, this.requestStatus));
+      this.state.closeWindows();
+      this.state.response.paused = false;
+      if (this.state.request.paused) this.settleRequest(this.outcome(this.state.request, action, this.requestStatus));
     });
   }
 
@@ -357,15 +306,16 @@ export class StreamImpl implements Stream {
    * the failure policy treats the stream's next callback, so drivers need no timeout of their own.
    */
   private vmFailed(message: string): void {
-    if (!this.requestPaused) return;
+    const request = this.state.request;
+    if (!request.paused) return;
     this.failure ??= message;
     this.mode = this.failedMode();
-    this.state.requestWindow = false;
+    request.window = false;
     if (this.mode === 'skipped') {
-      this.settleRequest(this.outcome('request', 'skipped', this.requestStatus));
+      this.settleRequest(this.outcome(request, 'skipped', this.requestStatus));
       return;
     }
     this.state.localReply = failStreamReply();
-    this.settleRequest(this.outcome('request', 'failed', this.requestStatus));
+    this.settleRequest(this.outcome(request, 'failed', this.requestStatus));
   }
 }

@@ -7,13 +7,15 @@
 import type { ClusterResolver, HeadersOutcome, HostCallRecord, LogLevelName, Violation, ViolationKind } from './api.ts';
 import { ABI_EXPORTS, type AbiVersion, WasmResult } from './abi/types.ts';
 import { GuestMemory } from './abi/memory.ts';
-import { buildImports, providedImports } from './abi/imports.ts';
+import { type AbiAreas, buildImports, providedImports } from './abi/imports.ts';
 import type { CalloutRequest, CalloutResult, InFlightCallout } from './callouts.ts';
-import { HeaderMap } from './headers.ts';
+import type { Context, RootContext, StreamContext, VmContext } from './contexts.ts';
+import { HeaderMap, toByteString } from './headers.ts';
 import { type MetricStore, VmMetrics } from './metrics.ts';
+import type { HostProcess } from './process.ts';
 import type { PropertyBag } from './properties.ts';
 import type { QueueOwner } from './shared.ts';
-import type { StreamState } from './streams.ts';
+import type { StreamState } from './stream-state.ts';
 
 /** Thrown when Envoy would refuse to load the module at all. */
 export class ModuleRejectedError extends Error {
@@ -37,6 +39,8 @@ export interface VmEnvironment {
   vmConfiguration: Uint8Array;
   pluginProperties?: PropertyBag;
   metrics: MetricStore;
+  /** Owns the shared data and queues this VM's vm_id reaches. */
+  process: HostProcess;
   clusters?: ClusterResolver;
   /** Milliseconds since the epoch: the guest's clocks and tick periods. */
   now(): number;
@@ -53,39 +57,6 @@ export interface VmEnvironment {
   /** A paused request of one of the VM's streams ended (resumed, local reply, reset, failure). */
   requestSettled?(vm: WasmVm, contextId: number, outcome: HeadersOutcome): void;
 }
-
-export interface RootContext {
-  kind: 'root';
-  id: number;
-  rootId: string;
-  /** The plugin configuration this root context was configured with. */
-  configuration: Uint8Array;
-  /** True while on_vm_start / on_configure run (PluginConfiguration readable). */
-  configuring: boolean;
-  tickPeriodMs: number;
-  lastTick: number;
-  timer?: NodeJS.Timeout;
-  callouts: Map<number, InFlightCallout>;
-  /** Set only inside proxy_on_http_call_response. */
-  httpCallResponse?: { headers: HeaderMap; trailers: HeaderMap; body: Uint8Array };
-  status: { code: number; message: string };
-  alive: boolean;
-}
-
-export interface StreamContext {
-  kind: 'stream';
-  id: number;
-  root: RootContext;
-  state: StreamState;
-}
-
-/** The VM's own context (id 0): start-up and malloc run in it. */
-export interface VmContext {
-  kind: 'vm';
-  id: 0;
-}
-
-export type Context = RootContext | StreamContext | VmContext;
 
 /** Host calls allowed while _initialize/main/_start run (cpp-host's startVm list). */
 const START_ALLOWED = new Set([
@@ -156,7 +127,7 @@ export class WasmVm implements QueueOwner {
     vm.restricted = START_ALLOWED;
     vm.callback = 'start';
     try {
-      vm.instance = new WebAssembly.Instance(module, buildImports(vm) as WebAssembly.Imports);
+      vm.instance = new WebAssembly.Instance(module, buildImports(vm, vm.abiAreas()) as WebAssembly.Imports);
     } catch (e) {
       throw new ModuleRejectedError(`Failed to load Wasm bytecode: ${errorMessage(e)}`, name);
     } finally {
@@ -217,10 +188,24 @@ export class WasmVm implements QueueOwner {
     return WasmResult.Ok;
   }
 
-  rootOf(ctx: Context): RootContext | undefined {
-    if (ctx.kind === 'root') return ctx;
-    if (ctx.kind === 'stream') return ctx.root;
-    return undefined;
+  /** What each ABI area of the import table reaches (abi/imports.ts). */
+  private abiAreas(): AbiAreas {
+    const env = this.env;
+    return {
+      buffers: { vmConfiguration: env.vmConfiguration },
+      properties: { plugin: env.plugin, pluginProperties: env.pluginProperties },
+      streams: { setEffectiveContext: (id) => this.setEffectiveContext(id) },
+      shared: {
+        vmId: toByteString(env.plugin.vmId, 'utf8'),
+        data: env.process.sharedData,
+        queues: env.process.sharedQueues,
+        owner: this,
+      },
+      callouts: { clusters: env.clusters, startCallout: (root, request) => this.startCallout(root, request) },
+      metrics: this.metrics,
+      timers: { nowNanoseconds: () => this.nowNanoseconds(), setTickPeriod: (root, ms) => this.setTickPeriod(root, ms) },
+      logging: { logLevel: () => env.logLevel() },
+    };
   }
 
   /** Throws a trap when the call is not allowed right now (start-up / inside malloc). */

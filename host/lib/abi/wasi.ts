@@ -3,9 +3,15 @@
 // no args, no environment). Each call is checked against the start-up/malloc restrictions and
 // recorded like the env.proxy_* functions.
 
-import { WasiErrno } from './types.ts';
+import type { CallChecks, HostFn } from './host-calls.ts';
 import { fromUtf8 } from './memory.ts';
-import type { WasmVm } from '../vm.ts';
+import { WasiErrno } from './types.ts';
+
+/** What the WASI functions need from the VM: the call checks, the log and the clocks. */
+export interface WasiHost extends CallChecks {
+  nowNanoseconds(): bigint;
+  monotonicNanoseconds(): bigint;
+}
 
 export const WASI_FUNCTIONS = [
   'fd_write', 'fd_read', 'fd_seek', 'fd_close', 'fd_fdstat_get', 'environ_get', 'environ_sizes_get',
@@ -15,13 +21,11 @@ export const WASI_FUNCTIONS = [
 
 export const WASI_MODULES = ['wasi_snapshot_preview1', 'wasi_unstable'];
 
-export type HostFn = (...args: any[]) => number | void;
-
 const CLOCK_REALTIME = 0;
 const CLOCK_MONOTONIC = 1;
 
 /** The WASI functions of one module name (`wasi_snapshot_preview1` or `wasi_unstable`). */
-export function wasiImports(vm: WasmVm, module: string): Record<string, HostFn> {
+export function wasiImports(vm: WasiHost, module: string): Record<string, HostFn> {
   const fns: Record<string, HostFn> = {};
   const mem = () => vm.mem;
   const define = (name: string, fn: HostFn): void => {

@@ -1,7 +1,9 @@
-// Shared data (with CAS) and shared queues: process-wide per vm_id, across workers and plugins.
+// Shared data (with CAS) and shared queues: per vm_id in one host process, across workers and the
+// plugins started with that process; a plugin started without one has a private process.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHostProcess } from '../../../host/lib/index.ts';
 import { ACCEPTING_ROOT, guest, Strings, wat } from '../wat.ts';
 import { messages, results, start } from '../harness.ts';
 
@@ -40,7 +42,8 @@ async function sharedDataModule(): Promise<Uint8Array> {
 test('shared data: NotFound, unconditional set, CAS mismatch, visible to every worker and plugin of the vm_id', async () => {
   const wasm = await sharedDataModule();
   const vmId = `shared-${process.pid}-${Date.now()}`;
-  const p = await start(wasm, { workers: 2, vmId });
+  const proc = createHostProcess();
+  const p = await start(wasm, { workers: 2, vmId, process: proc });
   p.createStream().onRequestHeaders([['x-op', 'w']], true);
   assert.deepEqual(results(p, 'proxy_get_shared_data', 'worker-1'), [NOT_FOUND, OK]);
   assert.deepEqual(results(p, 'proxy_set_shared_data', 'worker-1'), [OK, CAS_MISMATCH, OK, CAS_MISMATCH]);
@@ -48,15 +51,38 @@ test('shared data: NotFound, unconditional set, CAS mismatch, visible to every w
   p.createStream().onRequestHeaders([['x-op', 'r']], true);
   assert.deepEqual(messages(p, 'worker-2'), ['v2', 'read']);
 
-  const sameVm = await start(wasm, { vmId });
+  const sameVm = await start(wasm, { vmId, process: proc });
   sameVm.createStream().onRequestHeaders([['x-op', 'r']], true);
   assert.deepEqual(messages(sameVm), ['v2', 'read']);
 
-  const otherVm = await start(wasm, { vmId: `${vmId}-other` });
+  const otherVm = await start(wasm, { vmId: `${vmId}-other`, process: proc });
   otherVm.createStream().onRequestHeaders([['x-op', 'r']], true);
   assert.deepEqual(messages(otherVm), ['read']);
   assert.deepEqual(results(otherVm, 'proxy_get_shared_data'), [NOT_FOUND]);
   await Promise.all([p.close(), sameVm.close(), otherVm.close()]);
+});
+
+test('shared data: plugins of one vm_id share it only when started with the same process', async () => {
+  const wasm = await sharedDataModule();
+  const vmId = 'one-vm-id';
+  const proc = createHostProcess();
+  const writer = await start(wasm, { vmId, process: proc });
+  writer.createStream().onRequestHeaders([['x-op', 'w']], true);
+
+  const sameProcess = await start(wasm, { vmId, process: proc });
+  sameProcess.createStream().onRequestHeaders([['x-op', 'r']], true);
+  assert.deepEqual(messages(sameProcess), ['v2', 'read']);
+
+  const otherProcess = await start(wasm, { vmId, process: createHostProcess() });
+  otherProcess.createStream().onRequestHeaders([['x-op', 'r']], true);
+  assert.deepEqual(messages(otherProcess), ['read']);
+  assert.deepEqual(results(otherProcess, 'proxy_get_shared_data'), [NOT_FOUND]);
+
+  const ownProcess = await start(wasm, { vmId });
+  ownProcess.createStream().onRequestHeaders([['x-op', 'r']], true);
+  assert.deepEqual(messages(ownProcess), ['read'], 'without a process a plugin gets a private one');
+  assert.deepEqual(results(ownProcess, 'proxy_get_shared_data'), [NOT_FOUND]);
+  await Promise.all([writer.close(), sameProcess.close(), otherProcess.close(), ownProcess.close()]);
 });
 
 test('shared queues: same token per name, the last registrant gets on_queue_ready, Empty when drained', async () => {
