@@ -1,4 +1,4 @@
-// The contract between the proxy-wasm host (host/vm, host/abi, host/plugin) and its users:
+// The contract between the proxy-wasm host (host/lib: vm.ts, abi/, plugin.ts) and its users:
 // the runner (host/runner), the tests and the `routekey validate` command. Types only.
 //
 // A Plugin is one filter configuration loaded into N worker VMs of one module, the way Envoy
