@@ -85,8 +85,8 @@ test('shared data: plugins of one vm_id share it only when started with the same
   await Promise.all([writer.close(), sameProcess.close(), otherProcess.close(), ownProcess.close()]);
 });
 
-test('shared queues: same token per name, the last registrant gets on_queue_ready, Empty when drained', async () => {
-  const vmId = `queues-${process.pid}-${Date.now()}`;
+/** Registers "updates" while configuring; each request enqueues "hello" on it; on_queue_ready drains. */
+async function queueModule(vmId: string): Promise<Uint8Array> {
   const s = new Strings();
   const w = wat(s);
   const body = `
@@ -108,7 +108,12 @@ test('shared queues: same token per name, the last registrant gets on_queue_read
       (drop (call $proxy_dequeue_shared_queue (local.get $token) (i32.const 256) (i32.const 260)))
       (call $log_slot)
       (drop (call $proxy_dequeue_shared_queue (local.get $token) (i32.const 256) (i32.const 260))))`;
-  const p = await start(await guest({ body, strings: s }), { workers: 2, vmId });
+  return guest({ body, strings: s });
+}
+
+test('shared queues: same token per name, the last registrant gets on_queue_ready, Empty when drained', async () => {
+  const vmId = `queues-${process.pid}-${Date.now()}`;
+  const p = await start(await queueModule(vmId), { workers: 2, vmId });
   const tokens = messages(p);
   assert.equal(tokens.length, 3);
   assert.equal(new Set(tokens).size, 1, 'canary and both workers get the same token');
@@ -122,4 +127,24 @@ test('shared queues: same token per name, the last registrant gets on_queue_read
   assert.deepEqual(p.logs.slice(3).map((l) => [l.vm, l.message]), [['worker-2', 'ready'], ['worker-2', 'hello']]);
   assert.deepEqual(results(p, 'proxy_dequeue_shared_queue', 'worker-2'), [OK, EMPTY]);
   await p.close();
+});
+
+test('shared queues: a queue reaches the plugins of its own process only', async () => {
+  const vmId = 'one-vm-id';
+  const wasm = await queueModule(vmId);
+  const proc = createHostProcess();
+  const sender = await start(wasm, { vmId, process: proc });
+  const lastRegistrant = await start(wasm, { vmId, process: proc });
+  const elsewhere = await start(wasm, { vmId, process: createHostProcess() });
+  sender.createStream().onRequestHeaders([[':path', '/']], true);
+  await Promise.all([sender.settle(), lastRegistrant.settle(), elsewhere.settle()]);
+  assert.deepEqual(messages(lastRegistrant).slice(2), ['ready', 'hello'], 'the same process: the last registrant is told');
+  assert.deepEqual(messages(sender).slice(2), []);
+  assert.deepEqual(messages(elsewhere).slice(2), [], 'another process never hears of it');
+
+  elsewhere.createStream().onRequestHeaders([[':path', '/']], true);
+  await elsewhere.settle();
+  assert.deepEqual(messages(elsewhere).slice(2), ['ready', 'hello'], 'its own queue of the same name is separate');
+  assert.deepEqual(messages(lastRegistrant).slice(2), ['ready', 'hello']);
+  await Promise.all([sender.close(), lastRegistrant.close(), elsewhere.close()]);
 });
