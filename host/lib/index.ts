@@ -4,6 +4,7 @@ export { startPlugin, ConfigRejectedError, ModuleRejectedError } from './plugin.
 export { HeaderMap } from './headers.ts';
 export { encodePairs, decodePairs, MAX_PAIRS, MAX_PAIRS_BYTES } from './abi/memory.ts';
 export { WasmResult, HeaderMapType, BufferType, StreamType, MetricType } from './abi/types.ts';
+// Plugins started with one HostProcess (PluginOptions.process) share shared data and queues.
 export { createHostProcess, type HostProcess } from './process.ts';
 // What the runner and the application build on (they import the library only through this file).
 export { toByteString, fromByteString, asciiLower } from './headers.ts';

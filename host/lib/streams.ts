@@ -74,7 +74,7 @@ export class StreamImpl implements Stream {
 
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
     if (this.state.request.headers) throw new Error('onRequestHeaders called twice on one stream');
-    const outcome = this.headers(this.state.request, headers, endOfStream);
+    const outcome = this.onHeaders(this.state.request, headers, endOfStream);
     return (this.lastRequest = outcome);
   }
 
@@ -89,7 +89,7 @@ export class StreamImpl implements Stream {
 
   onResponseHeaders(headers: HeaderList, endOfStream: boolean): HeadersOutcome {
     this.state.request.window = false;
-    return this.headers(this.state.response, headers, endOfStream);
+    return this.onHeaders(this.state.response, headers, endOfStream);
   }
 
   onResponseBody(chunk: Uint8Array, endOfStream: boolean): BodyOutcome {
@@ -122,7 +122,7 @@ export class StreamImpl implements Stream {
   // --- internals ------------------------------------------------------------------------------
 
   /** One direction's headers callback: the map arrives, its window opens while the guest runs. */
-  private headers(d: Direction, headers: HeaderList, endOfStream: boolean): HeadersOutcome {
+  private onHeaders(d: Direction, headers: HeaderList, endOfStream: boolean): HeadersOutcome {
     const map = HeaderMap.fromReceived(listToBytes(headers, this.encoding));
     d.headers = map;
     const early = this.inactive(d);

@@ -41,10 +41,6 @@ export class ImportTable {
     return this.vm.mem;
   }
 
-  get call(): string {
-    return this.currentCall;
-  }
-
   ctx(): Context {
     return this.vm.context();
   }
