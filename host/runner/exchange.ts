@@ -11,16 +11,17 @@
 //   local-reply.ts       what the proxy answers itself when any of these cannot go on
 //   then on_log, on_done, on_delete for every filter, and the access-log line.
 //
-// This class holds what the phases share: the client's connection and what the access log says.
+// This class holds what the phases share: the client's connection, the filters' streams and the
+// access-log record (exchange-record.ts).
 
 import type http from 'node:http';
 import type { HeaderList } from '../lib/index.ts';
-import { type AccessRecord, formatAccessLog } from './access-log.ts';
+import { formatAccessLog } from './access-log.ts';
 import { DownstreamResponse, readRequest } from './downstream.ts';
+import { ExchangeRecord } from './exchange-record.ts';
 import { FilterChain } from './filter-chain.ts';
 import type { ListenerContext } from './listener-context.ts';
 import { type GeneratedReply, replyBytes, replyHeaders, streamIdleTimeout, upstreamReset, upstreamTimeout } from './local-reply.ts';
-import type { Cluster } from './model.ts';
 import { type RouteDecision, selectRoute } from './route-selection.ts';
 import { UpstreamCall, type UpstreamFailure } from './upstream-call.ts';
 
@@ -31,18 +32,12 @@ const EMPTY = new Uint8Array(0);
 type Forward = Extract<RouteDecision, { kind: 'forward' }>;
 
 export class Exchange {
-  private readonly started = Date.now();
+  private readonly record = new ExchangeRecord();
   private readonly filters: FilterChain;
   private readonly response: DownstreamResponse;
   private finished = false;
   /** The client left before the response was complete. */
   private aborted = false;
-  private responseFlags = '-';
-  private details: string | undefined;
-  private bytesReceived = 0;
-  private routeName?: string;
-  private cluster?: Cluster;
-  private upstreamHost?: string;
   private upstream?: UpstreamCall;
   private readonly closed: Promise<void>;
 
@@ -53,7 +48,7 @@ export class Exchange {
       this.response.onClose((early) => {
         if (early) {
           this.aborted = true;
-          if (this.responseFlags === '-') this.responseFlags = 'DC';
+          this.record.flagIfNone('DC');
           this.upstream?.abandon();
         }
         this.finish();
@@ -74,10 +69,10 @@ export class Exchange {
     // Envoy picks the route before the filters run; a filter that cleared the route cache
     // (ABI ≤ 0.2.1) has it picked again from the headers it left.
     const decision = selectRoute(this.ctx, verdict.routeCacheCleared ? verdict.headers : request.headers);
-    this.routeName = decision.route?.name;
-    this.cluster = decision.cluster;
+    this.record.routeName = decision.route?.name;
+    this.record.cluster = decision.cluster;
     if (decision.kind === 'reply') {
-      if (decision.flags) this.responseFlags = decision.flags;
+      if (decision.flags) this.record.responseFlags = decision.flags;
       return this.sendLocal(decision.reply);
     }
     this.forward(decision, verdict.headers, request.hasBody);
@@ -105,7 +100,7 @@ export class Exchange {
   /** The request to the upstream, its body streamed through on_request_body as it comes. */
   private forward(target: Forward, headers: HeaderList, hasBody: boolean) {
     const { cluster, endpoint } = target;
-    this.upstreamHost = `${endpoint.address}:${endpoint.port}`;
+    this.record.upstreamHost = `${endpoint.address}:${endpoint.port}`;
     const call = new UpstreamCall(
       { ...target, agent: this.ctx.agents.agent(cluster) }, headers, hasBody, this.ctx.listener.serverName,
       (name) => this.ctx.inc(`cluster.${cluster.name}.${name}`),
@@ -128,7 +123,7 @@ export class Exchange {
       if (end) call.end();
     };
     this.req.on('data', (chunk: Buffer) => {
-      this.bytesReceived += chunk.length;
+      this.record.bytesReceived += chunk.length;
       onRequestBody(chunk, false);
     });
     this.req.on('end', () => onRequestBody(EMPTY, true));
@@ -144,7 +139,7 @@ export class Exchange {
       else this.reset('wasm_close_stream');
       return;
     }
-    this.details = 'via_upstream';
+    this.record.details = 'via_upstream';
     if (!this.response.writeHead(verdict.headers)) return;
     this.pipeResponseBody(upRes, noBody);
   }
@@ -152,17 +147,17 @@ export class Exchange {
   /** Envoy's answer to a failed upstream: a local reply while it can, a dropped connection after. */
   private upstreamFailed(f: UpstreamFailure, { cluster, endpoint }: Forward) {
     if (f.kind === 'timeout') {
-      this.responseFlags = 'UT';
+      this.record.responseFlags = 'UT';
       if (!this.response.started) this.sendLocal(upstreamTimeout());
       else this.response.destroy();
       return;
     }
     if (this.response.started) {
-      this.responseFlags = 'UR';
+      this.record.responseFlags = 'UR';
       this.response.destroy();
       return;
     }
-    this.responseFlags = f.kind === 'connect' ? 'UF' : 'UC';
+    this.record.responseFlags = f.kind === 'connect' ? 'UF' : 'UC';
     this.ctx.log(`upstream ${cluster.name} ${endpoint.address}:${endpoint.port}: ${f.error.message}`);
     this.sendLocal(upstreamReset(f.reason));
   }
@@ -188,15 +183,15 @@ export class Exchange {
       onChunk(EMPTY, true);
     });
     upRes.on('error', () => {
-      this.responseFlags = 'UR';
+      this.record.responseFlags = 'UR';
       this.response.destroy();
     });
   }
 
   /** proxy_close_stream or a failure after the response started: drop both connections. */
   private reset(details: string) {
-    this.responseFlags = this.responseFlags === '-' ? 'LR' : this.responseFlags;
-    this.details ??= details;
+    this.record.flagIfNone('LR');
+    this.record.details ??= details;
     this.upstream?.abandon();
     this.response.destroy();
   }
@@ -207,7 +202,7 @@ export class Exchange {
    */
   private sendLocal(reply: GeneratedReply, runFilters = true) {
     if (this.response.started || this.response.destroyed) return;
-    this.details = reply.details;
+    this.record.details = reply.details;
     const bytes = replyBytes(reply);
     let list = replyHeaders(reply, bytes.length, this.ctx.listener.serverName);
     if (runFilters) {
@@ -229,27 +224,13 @@ export class Exchange {
     if (status) this.ctx.stat(`downstream_rq_${Math.floor(status / 100)}xx`);
     const sink = this.ctx.accessLog;
     const format = this.ctx.listener.accessLog?.format;
-    if (sink && format !== undefined) sink(formatAccessLog(format, this.accessRecord(status)));
-  }
-
-  private accessRecord(status: number): AccessRecord {
-    const sock = this.req.socket;
-    return {
-      startTime: this.started,
-      protocol: `HTTP/${this.req.httpVersion}`,
-      requestHeaders: this.filters.requestHeaders,
-      responseHeaders: this.response.headers,
-      responseCode: status,
-      responseFlags: this.responseFlags,
-      details: this.details,
-      bytesReceived: this.bytesReceived,
-      bytesSent: this.response.bytesSent,
-      durationMs: Date.now() - this.started,
-      upstreamHost: this.upstreamHost,
-      upstreamCluster: this.cluster?.name,
-      routeName: this.routeName,
-      downstreamRemoteAddress: `${sock.remoteAddress}:${sock.remotePort}`,
-      downstreamLocalAddress: `${sock.localAddress}:${sock.localPort}`,
-    };
+    if (sink && format !== undefined) {
+      sink(formatAccessLog(format, this.record.accessRecord(this.req, {
+        requestHeaders: this.filters.requestHeaders,
+        responseHeaders: this.response.headers,
+        responseCode: status,
+        bytesSent: this.response.bytesSent,
+      })));
+    }
   }
 }

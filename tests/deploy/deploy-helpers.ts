@@ -1,5 +1,5 @@
-// Shared by tests/deploy/*.test.ts: where the deployment files are, reading them, and whether the
-// built filter and the host library are there yet.
+// Shared by tests/deploy/*.test.ts and tests/host/app/validate.test.ts: where the deployment
+// files are, reading them, and whether the built filter and the host library are there yet.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
