@@ -8,8 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { LogEntry, PluginOptions, Plugin } from '../../host/lib/index.ts';
-import { readBootstrap, type Bootstrap, type Overlay } from '../../host/runner/bootstrap.ts';
-import { startRunner, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
+import { readBootstrap, startRunner, type Bootstrap, type Overlay, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
 import { REPO_ROOT, startUpstream, type Upstream } from '../../host/app/demo/index.ts';
 
 export { REPO_ROOT, startUpstream };
