@@ -9,9 +9,7 @@
 
 import { pathToFileURL } from 'node:url';
 import type { LogEntry, LogLevelSetting } from '../lib/index.ts';
-import { isLoopback, parseLogLevel } from '../runner/admin.ts';
-import { BootstrapError, loadBootstrap } from '../runner/bootstrap.ts';
-import { startRunner, type Runner } from '../runner/index.ts';
+import { BootstrapError, isLoopback, loadBootstrap, parseLogLevel, startRunner, type Runner } from '../runner/index.ts';
 import { runValidate } from './validate.ts';
 
 const USAGE = `usage:

@@ -1,6 +1,7 @@
 // Body chunks through the filters, in order (request) or reverse order (response, the caller
-// passes the streams reversed).
+// passes the streams reversed), and on to the next hop.
 
+import type { Readable, Writable } from 'node:stream';
 import type { BodyOutcome, LocalReply, Stream } from '../lib/index.ts';
 import { failStreamReply } from '../lib/index.ts';
 
@@ -33,4 +34,11 @@ export class BodyPipeline {
     }
     return { kind: 'data', data };
   }
+}
+
+/** Writes a chunk on; while `sink` is full, `source` is paused (both directions stream this way). */
+export function writeOrPause(sink: Writable, data: Uint8Array, source: Readable): void {
+  if (sink.write(data)) return;
+  source.pause();
+  sink.once('drain', () => source.resume());
 }

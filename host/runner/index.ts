@@ -9,7 +9,10 @@ import { ListenerProxy } from './proxy.ts';
 import { Stats } from './stats.ts';
 import { clusterResolver, EndpointPicker } from './upstreams.ts';
 
+// What the application (host/app/) uses of the runner. validate.ts, overlay.ts and verify.ts import
+// wasm-config.ts and overlay.ts directly instead: they must not load the wasm host to read YAML.
 export { loadBootstrap, readBootstrap, BootstrapError } from './bootstrap.ts';
+export { isLoopback, parseLogLevel } from './admin.ts';
 export { applyOverlay, readOverlay, type Overlay } from './overlay.ts';
 export { decodeAnyConfiguration, isWasmFilterEntry, WASM_FILTER_TYPE, type AnyConfiguration } from './wasm-config.ts';
 export { clusterResolver, EndpointPicker } from './upstreams.ts';

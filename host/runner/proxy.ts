@@ -1,10 +1,12 @@
 // One listener: an HTTP/1.1 server whose requests each become an Exchange (host/runner/exchange.ts)
-// through the listener's wasm filters and Envoy's router.
+// through the listener's wasm filters and Envoy's router. The exchange sees the listener only as a
+// ListenerContext (listener-context.ts), built here once.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Plugin } from '../lib/index.ts';
 import { Exchange } from './exchange.ts';
+import type { ListenerContext } from './listener-context.ts';
 import type { Cluster, Listener } from './model.ts';
 import { VirtualHostIndex } from './routing.ts';
 import type { Stats } from './stats.ts';
@@ -28,13 +30,25 @@ export class ListenerProxy {
   readonly server: http.Server;
   readonly virtualHosts: VirtualHostIndex;
   readonly agents = new AgentPool();
-  private readonly prefix: string;
+  private readonly context: ListenerContext;
 
   constructor(readonly options: ProxyOptions) {
     this.virtualHosts = new VirtualHostIndex(options.listener.routeTable, options.listener.stripAnyHostPort);
-    this.prefix = `http.${options.listener.statPrefix}.`;
+    const prefix = `http.${options.listener.statPrefix}.`;
+    this.context = {
+      listener: options.listener,
+      plugins: options.plugins,
+      virtualHosts: this.virtualHosts,
+      clusters: options.clusters,
+      picker: options.picker,
+      agents: this.agents,
+      stat: (name) => options.stats.inc(prefix + name),
+      inc: (name) => options.stats.inc(name),
+      accessLog: options.accessLog,
+      log: (line) => options.log?.(line),
+    };
     this.server = http.createServer((req, res) => {
-      new Exchange(this, req, res).run().catch((e: unknown) => {
+      new Exchange(this.context, req, res).run().catch((e: unknown) => {
         options.log?.(`listener ${options.listener.name}: internal error: ${(e as Error).stack ?? e}`);
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'text/plain' });
@@ -43,10 +57,6 @@ export class ListenerProxy {
       });
     });
     this.server.keepAliveTimeout = 60_000;
-  }
-
-  stat(name: string) {
-    this.options.stats.inc(this.prefix + name);
   }
 
   listen(): Promise<AddressInfo> {

@@ -1,5 +1,5 @@
-// Shared by tests/deploy/*.test.ts: where the deployment files are, reading them, and whether the
-// built filter and the host library are there yet.
+// Shared by tests/deploy/*.test.ts and tests/host/app/validate.test.ts: where the deployment
+// files are, reading them, and whether the built filter and the host library are there yet.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ export const istioYamlFiles = () =>
 
 /** Why tests that run the built filter cannot run yet, or undefined when they can. */
 export function filterMissing(): string | undefined {
-  if (!existsSync(at('host/lib/plugin.ts'))) return 'host/lib/plugin.ts is not there yet (host library in progress)';
+  if (!existsSync(at('host/lib/index.ts'))) return 'host/lib/index.ts is not there yet (host library in progress)';
   if (!existsSync(WASM)) return 'build/routekey.wasm is missing: run npm run build';
   return undefined;
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { findConfigurations, scanFile, checkConfiguration, ROOT_ID } from '../../host/app/validate.ts';
-import type { Plugin } from '../../host/lib/api.ts';
+import type { Plugin } from '../../host/lib/index.ts';
 import {
   WASM, filterMissing, istioYamlFiles, readmeJsonBlocks, readText, readYaml, envoyWasmFilter, pickVirtualHost, type Any,
 } from './deploy-helpers.ts';
@@ -48,7 +48,7 @@ test('every ```json block of README.md is accepted by the built filter', async (
 test('envoy.yaml: the filter sends each routing key to the virtual host of its cluster', async (t) => {
   const missing = filterMissing();
   if (missing) return t.skip(missing);
-  const { startPlugin } = (await import('../../host/lib/plugin.ts')) as { startPlugin: (o: Any) => Promise<Plugin> };
+  const { startPlugin } = (await import('../../host/lib/index.ts')) as { startPlugin: (o: Any) => Promise<Plugin> };
   const bootstrap = readYaml('envoy/envoy.yaml');
   const config = envoyWasmFilter(bootstrap).typed_config.config;
   const vhosts = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts;

@@ -53,6 +53,10 @@ describe('envoy/envoy.yaml through the runner, real filter', { skip, timeout: 30
   });
 
   test('the filter\'s counters in /stats and /stats/prometheus', async () => {
+    // Its own requests: one routed to dev, one to the default, so the counters do not depend on
+    // which other tests ran first.
+    assert.equal((await request(bed.url('/hello'), { headers: { environment: 'dev' } })).json<Echo>().upstream, 'dev');
+    assert.equal((await request(bed.url('/hello'))).json<Echo>().upstream, 'default');
     const stats = (await request(bed.admin('/stats'))).body.toString();
     assert.match(stats, /^wasmcustom\.routekey\.routed\.route\.dev: [1-9]\d*$/m);
     const prom = (await request(bed.admin('/stats/prometheus'))).body.toString();

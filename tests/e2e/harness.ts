@@ -1,14 +1,14 @@
-// Shared by the e2e tests: a raw HTTP client (fetch cannot set Host), upstreams, and a runner on
-// ephemeral 127.0.0.1 ports built from envoy/envoy.yaml or an inline bootstrap.
+// Shared by the e2e tests, which run over real sockets: a raw HTTP client (fetch cannot set Host),
+// upstreams, and a runner on ephemeral 127.0.0.1 ports built from envoy/envoy.yaml or an inline
+// bootstrap. The runner's unit tests (tests/host/runner/) need none of this.
 
 import http from 'node:http';
 import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { LogEntry, PluginOptions, Plugin } from '../../host/lib/api.ts';
-import { readBootstrap, type Bootstrap, type Overlay } from '../../host/runner/bootstrap.ts';
-import { startRunner, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
+import type { LogEntry, PluginOptions, Plugin } from '../../host/lib/index.ts';
+import { readBootstrap, startRunner, type Bootstrap, type Overlay, type Runner, type RunnerOptions } from '../../host/runner/index.ts';
 import { REPO_ROOT, startUpstream, type Upstream } from '../../host/app/demo/index.ts';
 
 export { REPO_ROOT, startUpstream };

@@ -99,6 +99,17 @@ function startBig(): Promise<{ server: http.Server; port: number }> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port })));
 }
 
+/** Polls `check` until it holds or `ms` pass (the access-log line comes when the server closes the stream). */
+async function eventually(check: () => boolean, ms = 2000): Promise<void> {
+  for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A counter's value as a /stats or /stats/prometheus line shows it (0 when there is none yet). */
+function counter(text: string, line: RegExp): number {
+  const m = text.match(line);
+  return m ? Number(m[1]) : 0;
+}
+
 /** The probe's lines logged since `mark`, without the "<ctx> " prefix of callback events. */
 function linesSince(bed: Bed, mark: number): string[] {
   return bed.logs.slice(mark).map((l) => l.message);
@@ -234,11 +245,16 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
   });
 
   test('upstream down → 503 with Envoy\'s body, counted as a connect failure', async () => {
+    const connectFails = async () => {
+      const stats = (await request(bed.admin('/stats?filter=upstream_cx_connect_fail'))).body.toString();
+      assert.match(stats, /^(cluster\.down\.upstream_cx_connect_fail: \d+\n)?$/);
+      return counter(stats, /^cluster\.down\.upstream_cx_connect_fail: (\d+)$/m);
+    };
+    const before = await connectFails();
     const r = await request(bed.url('/hello'), { headers: { environment: 'down' } });
     assert.equal(r.status, 503);
     assert.equal(r.body.toString(), 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
-    const stats = (await request(bed.admin('/stats?filter=upstream_cx_connect_fail'))).body.toString();
-    assert.equal(stats, 'cluster.down.upstream_cx_connect_fail: 1\n');
+    assert.equal(await connectFails(), before + 1, 'one connect failure for the one request');
   });
 
   test('a POST body reaches the upstream whole (content-length and chunked)', async () => {
@@ -289,12 +305,20 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
     assert.deepEqual(ev.slice(-4), ['response_body 0 eos=1', 'log', 'done', 'delete']);
   });
 
-  test('access log lines in the listener\'s format, with %RESPONSE_CODE_DETAILS%', () => {
-    assert.ok(accessLog.includes('GET /hello?x=1 200 - via_upstream "dev.demo" "' + `127.0.0.1:${bed.upstreams.dev!.port}"`), accessLog.join('\n'));
-    assert.ok(accessLog.some((l) => /^GET \/x 418 - probe_local /.test(l)), 'the filter\'s details');
-    assert.ok(accessLog.some((l) => / 503 UF upstream_reset_before_response_started\{connection_failure\} /.test(l)), 'upstream failure flagged UF');
-    assert.ok(accessLog.some((l) => / 404 NR route_not_found /.test(l)), 'no route flagged NR');
-    assert.ok(accessLog.some((l) => / 0 LR wasm_close_stream /.test(l)), 'a reset by the filter');
+  test('access log lines in the listener\'s format, with %RESPONSE_CODE_DETAILS%', async () => {
+    const mark = accessLog.length;
+    await request(bed.url('/hello?x=1'), { headers: { environment: 'dev' } });
+    await request(bed.url('/x'), { headers: { 'x-probe': 'local' } });
+    await request(bed.url('/hello'), { headers: { environment: 'down' } });
+    await request(bed.url('/hello'), { headers: { environment: 'nowhere' } });
+    await assert.rejects(request(bed.url('/x'), { headers: { 'x-probe': 'close' } }));
+    await eventually(() => accessLog.length >= mark + 5);
+    const lines = accessLog.slice(mark);
+    assert.ok(lines.includes('GET /hello?x=1 200 - via_upstream "dev.demo" "' + `127.0.0.1:${bed.upstreams.dev!.port}"`), lines.join('\n'));
+    assert.ok(lines.some((l) => /^GET \/x 418 - probe_local /.test(l)), 'the filter\'s details');
+    assert.ok(lines.some((l) => / 503 UF upstream_reset_before_response_started\{connection_failure\} /.test(l)), 'upstream failure flagged UF');
+    assert.ok(lines.some((l) => / 404 NR route_not_found /.test(l)), 'no route flagged NR');
+    assert.ok(lines.some((l) => / 0 LR wasm_close_stream /.test(l)), 'a reset by the filter');
   });
 
   describe('admin', () => {
@@ -304,6 +328,7 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
       assert.equal(r.body.toString(), 'LIVE\n');
     });
     test('/stats lists wasm metrics as wasmcustom.* and the runner\'s counters', async () => {
+      await request(bed.url('/hello'), { headers: { environment: 'dev' } });
       const r = await request(bed.admin('/stats'));
       const text = r.body.toString();
       assert.match(text, /^wasmcustom\.routekey\.routed\.route\.dev: \d+$/m);
@@ -312,10 +337,14 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
       assert.ok(f.body.toString().split('\n').filter(Boolean).every((l) => l.includes('routed')));
     });
     test('/stats/prometheus applies stats_tags', async () => {
+      const routedDown = /^routekey_routed\{route="down"\} (\d+)$/m;
+      const before = counter((await request(bed.admin('/stats/prometheus'))).body.toString(), routedDown);
+      await request(bed.url('/hello'), { headers: { environment: 'dev' } });
+      await request(bed.url('/hello'), { headers: { environment: 'down' } });
       const text = (await request(bed.admin('/stats/prometheus'))).body.toString();
       assert.match(text, /^# TYPE routekey_routed counter$/m);
       assert.match(text, /^routekey_routed\{route="dev"\} \d+$/m);
-      assert.match(text, /^routekey_routed\{route="down"\} 1$/m);
+      assert.equal(counter(text, routedDown), before + 1, 'one request routed to down, counted once');
       assert.doesNotMatch(text, /wasmcustom/);
     });
     test('/logging sets the level the guest logs at: its debug lines appear at debug, nothing at off', async () => {

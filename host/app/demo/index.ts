@@ -6,8 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogLevelSetting } from '../../lib/index.ts';
-import { loadBootstrap } from '../../runner/bootstrap.ts';
-import { startRunner, type Runner, type StartPlugin } from '../../runner/index.ts';
+import { loadBootstrap, startRunner, type Runner, type StartPlugin } from '../../runner/index.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

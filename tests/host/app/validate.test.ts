@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findConfigurations, scanFile, UnreadableFileError } from '../../host/app/validate.ts';
-import { ROOT, filterMissing, istioYamlFiles, readText } from './deploy-helpers.ts';
+import { findConfigurations, scanFile, UnreadableFileError } from '../../../host/app/validate.ts';
+import { ROOT, filterMissing, istioYamlFiles, readText } from '../../deploy/deploy-helpers.ts';
 
 const VALID = { key: 'x-env', default: { destination: 'baseline.svc:8080' } };
 
