@@ -2,7 +2,7 @@
 // What `routekey run` and the e2e tests start.
 
 import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../lib/index.ts';
-import { startPlugin } from '../lib/index.ts';
+import { createHostProcess, startPlugin } from '../lib/index.ts';
 import { AdminServer } from './admin.ts';
 import type { Bootstrap, WasmFilter } from './model.ts';
 import { ListenerProxy } from './proxy.ts';
@@ -70,6 +70,8 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   let admin: AdminServer | undefined;
   const picker = new EndpointPicker();
   const resolver = clusterResolver(b.clusters, picker);
+  // One Envoy process: every plugin of a vm_id, on any listener, shares its data and queues.
+  const hostProcess = createHostProcess();
 
   const close = async () => {
     live = false;
@@ -93,6 +95,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
           failurePolicy: f.failurePolicy,
           logLevel: level,
           clusters: resolver,
+          process: hostProcess,
           // Byte-faithful headers between node:http and guest memory (host/lib/headers.ts).
           headerEncoding: 'latin1',
           // A long-running server: no per-call record, only what an operator reads.

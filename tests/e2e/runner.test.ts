@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBed, request, type Bed, type Echo } from './harness.ts';
 import { inlineCode, probeModule, trapModule } from './probe.ts';
+import { startPlugin, type PluginOptions } from '../../host/lib/index.ts';
 
 interface YamlOptions {
   /** The wasm filter's `code:` value. */
@@ -423,6 +424,34 @@ describe('failure policy (one worker VM)', { timeout: 20_000 }, () => {
       assert.equal(r.status, 200);
       assert.equal(r.json<Echo>().upstream, 'dev');
       assert.equal(r.json<Echo>().headers.dispatched, 'true');
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('one proxy process', { timeout: 20_000 }, () => {
+  test('every plugin the runner starts shares one host process (shared data and queues, as in Envoy)', async () => {
+    const code = inlineCode(await probeModule());
+    // Two wasm filters in the chain: two plugins of the runner, each with its worker VMs.
+    const one = yaml({ code });
+    const router = '          - name: envoy.filters.http.router';
+    const second = one.slice(one.indexOf('          - name: envoy.filters.http.wasm'), one.indexOf(router))
+      .replace('name: probe', 'name: probe-2');
+    const seen: PluginOptions[] = [];
+    const b = await startBed({
+      yaml: one.replace(router, second + router), wasmFile: null, upstreams: ['default', 'dev'],
+      deadClusters: ['down', 'big'],
+      startPlugin: (o) => {
+        seen.push(o);
+        return startPlugin(o);
+      },
+    });
+    try {
+      assert.equal(seen.length, 2, 'two plugins started');
+      assert.ok(seen[0]!.process, 'the runner hands each plugin a process');
+      assert.equal(seen[0]!.process, seen[1]!.process, 'the same one');
+      assert.equal((await request(b.url('/x'), { headers: { host: 'default.demo' } })).status, 200);
     } finally {
       await b.close();
     }
