@@ -1,0 +1,97 @@
+// The unit host: a module that is not a proxy-wasm filter (as-pect's test binary) calling the
+// VM's host functions inside the callback the test entered. It must answer as the real VM does.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createUnitHost, ModuleRejectedError, type UnitHost } from '../../../host/lib/index.ts';
+import { ACCEPTING_ROOT, guest, type GuestOptions, Strings, wat } from '../wat.ts';
+import { start } from '../harness.ts';
+
+const OK = 0;
+const BAD_ARGUMENT = 2;
+
+/** Reads x-env (logging it) and sets X-Route on the request map. */
+function readAndRoute(s: Strings): string {
+  const w = wat(s);
+  return `${w.logHeader(0, 'X-Env')} ${w.replaceHeader(0, 'X-Route', 'a')}`;
+}
+
+async function compile(opts: GuestOptions): Promise<WebAssembly.Module> {
+  return new WebAssembly.Module(new Uint8Array(await guest(opts)));
+}
+
+/** Instantiates a non-proxy-wasm module (no ABI export, an import of its own) on a unit host. */
+async function unitModule(host: UnitHost, body: string, s: Strings): Promise<Record<string, () => void>> {
+  const module = await compile({ body, strings: s, abi: null, extraImports: ['(import "runner" "own" (func $own))'] });
+  const proxy = host.importsFor(module);
+  assert.ok(Object.keys(proxy.env).every((name) => name.startsWith('proxy_')), Object.keys(proxy.env).join());
+  const instance = new WebAssembly.Instance(module, { runner: { own: () => undefined }, ...proxy });
+  host.bind(instance);
+  return instance.exports as Record<string, () => void>;
+}
+
+test('a module that is not a filter reads and changes the stream the test entered', async () => {
+  const s = new Strings();
+  const host = createUnitHost();
+  const exports = await unitModule(host, `(func (export "run") ${readAndRoute(s)})`, s);
+  host.setHeaders('request', [[':path', '/'], ['X-Env', 'dev']]);
+  host.enter('proxy_on_request_headers');
+  exports['run']!();
+  assert.deepEqual(host.logs.map((l) => l.message), ['dev']);
+  assert.deepEqual(host.headers('request'), [[':path', '/'], ['x-env', 'dev'], ['x-route', 'a']]);
+  assert.deepEqual(host.hostCalls().map((c) => [c.name, c.result, c.contextId, c.callback]), [
+    ['proxy_get_header_map_value', OK, host.stream.id, 'proxy_on_request_headers'],
+    ['proxy_log', OK, host.stream.id, 'proxy_on_request_headers'],
+    ['proxy_replace_header_map_value', OK, host.stream.id, 'proxy_on_request_headers'],
+  ]);
+  assert.equal(host.routeCacheCleared, true, 'a request header change clears the route cache');
+  assert.deepEqual(host.violations(), []);
+});
+
+test('outside the request header window it answers and reports what the real VM does', async () => {
+  const s = new Strings();
+  const host = createUnitHost();
+  const exports = await unitModule(host, `(func (export "run") ${readAndRoute(s)})`, s);
+  host.setHeaders('request', [['x-env', 'dev']]);
+  host.enter('proxy_on_response_headers');
+  exports['run']!();
+
+  // The same calls from a filter's on_response_headers, through the real plugin.
+  const rs = new Strings();
+  const p = await start(await guest({
+    strings: rs,
+    body: `${ACCEPTING_ROOT}
+      (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32) ${readAndRoute(rs)} (i32.const 0))`,
+  }));
+  const stream = p.createStream();
+  stream.onRequestHeaders([['x-env', 'dev']], true);
+  stream.onResponseHeaders([[':status', '200']], true);
+  stream.complete();
+
+  const calls = (list: Array<{ name: string; result?: number }>) =>
+    list.filter((c) => c.name.includes('header_map')).map((c) => [c.name, c.result]);
+  assert.deepEqual(calls(host.hostCalls()), [
+    ['proxy_get_header_map_value', BAD_ARGUMENT], ['proxy_replace_header_map_value', BAD_ARGUMENT],
+  ]);
+  assert.deepEqual(calls(host.hostCalls()), calls(p.hostCalls()));
+  const shape = (list: Array<{ kind: string; call: string; message: string; callback?: string }>) =>
+    list.map(({ kind, call, message, callback }) => ({ kind, call, message, callback }));
+  assert.equal(host.violations().length, 2);
+  assert.deepEqual(shape(host.violations()), shape(p.violations()));
+  assert.deepEqual(host.headers('request'), [['x-env', 'dev']], 'unchanged');
+  await p.close();
+});
+
+test('it refuses what the real VM refuses: an import of another ABI version, no malloc', async () => {
+  const extra = '(import "env" "proxy_get_configuration" (func (param i32 i32) (result i32)))';
+  const without = await compile({ body: '', abi: null, extraImports: [extra] });
+  assert.throws(() => createUnitHost().importsFor(without),
+    new ModuleRejectedError('Failed to load Wasm module due to a missing import: env.proxy_get_configuration', 'unit'));
+  await assert.rejects(start(await guest({ body: ACCEPTING_ROOT, extraImports: [extra] })),
+    { message: 'Failed to load Wasm module due to a missing import: env.proxy_get_configuration' });
+
+  const host = createUnitHost();
+  const noMalloc = await compile({ body: '', abi: null, malloc: 'none' });
+  const instance = new WebAssembly.Instance(noMalloc, host.importsFor(noMalloc));
+  assert.throws(() => host.bind(instance), { message: 'Wasm module is missing malloc function.' });
+});
