@@ -92,14 +92,14 @@ export class UnitHost {
         this.continued.push(type === StreamType.Request ? 'request' : 'response');
         return WasmResult.Ok;
       },
+      // Envoy ends the callback after the VM call returns; the unit host has no such call, so
+      // the windows stay as they are until the test enters another callback.
       closeStream: () => {
         this.state.streamReset = true;
-        this.state.closeWindows();
         return WasmResult.Ok;
       },
       sendLocalReply: (reply) => {
         this.state.localReply = { ...reply, headers: listFromBytes(reply.headers, this.encoding) };
-        this.state.closeWindows();
       },
       vmFailed: () => undefined,
     });
@@ -163,16 +163,8 @@ export class UnitHost {
     return listFromBytes(this.state[side].headers?.toList() ?? [], this.encoding);
   }
 
-  setBody(side: Side, body: string | Uint8Array): void {
-    this.state[side].body = bytesOf(body);
-  }
-
   get localReply(): LocalReply | undefined {
     return this.state.localReply;
-  }
-
-  get streamReset(): boolean {
-    return this.state.streamReset;
   }
 
   get routeCacheCleared(): boolean {

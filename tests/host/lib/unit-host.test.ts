@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUnitHost, ModuleRejectedError, type UnitHost } from '../../../host/lib/index.ts';
-import { ACCEPTING_ROOT, guest, type GuestOptions, Strings, wat } from '../wat.ts';
+import { ACCEPTING_ROOT, guest, type GuestOptions, SLOT_PTR, Strings, wat } from '../wat.ts';
 import { start } from '../harness.ts';
 
 const OK = 0;
@@ -79,6 +79,42 @@ test('outside the request header window it answers and reports what the real VM 
   assert.equal(host.violations().length, 2);
   assert.deepEqual(shape(host.violations()), shape(p.violations()));
   assert.deepEqual(host.headers('request'), [['x-env', 'dev']], 'unchanged');
+  await p.close();
+});
+
+/** Counts 2 on a metric, replies 403, then reads the request header map again. */
+function countAndReply(s: Strings): string {
+  return `(drop (call $proxy_define_metric (i32.const 0) ${s.ref('unit.counter')} (i32.const ${SLOT_PTR})))
+    (drop (call $proxy_increment_metric (i32.load (i32.const ${SLOT_PTR})) (i64.const 2)))
+    (drop (call $proxy_send_local_response (i32.const 403) ${s.ref('not allowed')} ${s.ref('no')}
+      (i32.const 0) (i32.const 0) (i32.const -1)))
+    ${wat(s).getHeader(0, 'x-env')}`;
+}
+
+test('metrics and a local reply are the VM\'s; the reply leaves the map readable in that callback', async () => {
+  const s = new Strings();
+  const host = createUnitHost();
+  const exports = await unitModule(host, `(func (export "run") ${countAndReply(s)})`, s);
+  host.setHeaders('request', [['x-env', 'dev']]);
+  host.enter('proxy_on_request_headers');
+  exports['run']!();
+  assert.deepEqual(host.metrics().map((m) => [m.name, m.value]), [['wasmcustom.unit.counter', 2]]);
+  assert.equal(host.localReply?.status, 403);
+  assert.equal(host.localReply?.details, 'not_allowed', 'whitespace replaced, as Envoy stores details');
+
+  const rs = new Strings();
+  const p = await start(await guest({
+    strings: rs,
+    body: `${ACCEPTING_ROOT}
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) ${countAndReply(rs)} (i32.const 1))`,
+  }));
+  const out = p.createStream().onRequestHeaders([['x-env', 'dev']], true);
+  assert.equal(out.action, 'localReply');
+  const gets = (list: Array<{ name: string; result?: number }>) =>
+    list.filter((c) => c.name === 'proxy_get_header_map_value').map((c) => c.result);
+  assert.deepEqual(gets(host.hostCalls()), [OK], 'Envoy ends the callback only after it returns');
+  assert.deepEqual(gets(host.hostCalls()), gets(p.hostCalls()));
+  assert.deepEqual(host.metrics(), p.metrics());
   await p.close();
 });
 
