@@ -3,7 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUnitHost, ModuleRejectedError, type UnitHost } from '../../../host/lib/index.ts';
+import {
+  createUnitHost, type HeaderList, ModuleRejectedError, type UnitCallback, type UnitHost,
+} from '../../../host/lib/index.ts';
 import { ACCEPTING_ROOT, guest, type GuestOptions, SLOT_PTR, Strings, wat } from '../wat.ts';
 import { start } from '../harness.ts';
 
@@ -30,13 +32,19 @@ async function unitModule(host: UnitHost, body: string, s: Strings): Promise<Rec
   return instance.exports as Record<string, () => void>;
 }
 
-test('a module that is not a filter reads and changes the stream the test entered', async () => {
+/** A unit host that has run `calls` from a non-filter module inside `callback` of its stream. */
+async function ranInside(callback: UnitCallback, headers: HeaderList, calls: (s: Strings) => string): Promise<UnitHost> {
   const s = new Strings();
   const host = createUnitHost();
-  const exports = await unitModule(host, `(func (export "run") ${readAndRoute(s)})`, s);
-  host.setHeaders('request', [[':path', '/'], ['X-Env', 'dev']]);
-  host.enter('proxy_on_request_headers');
+  const exports = await unitModule(host, `(func (export "run") ${calls(s)})`, s);
+  host.setHeaders('request', headers);
+  host.enter(callback);
   exports['run']!();
+  return host;
+}
+
+test('a module that is not a filter reads and changes the stream the test entered', async () => {
+  const host = await ranInside('proxy_on_request_headers', [[':path', '/'], ['X-Env', 'dev']], readAndRoute);
   assert.deepEqual(host.logs.map((l) => l.message), ['dev']);
   assert.deepEqual(host.headers('request'), [[':path', '/'], ['x-env', 'dev'], ['x-route', 'a']]);
   assert.deepEqual(host.hostCalls().map((c) => [c.name, c.result, c.contextId, c.callback]), [
@@ -49,12 +57,7 @@ test('a module that is not a filter reads and changes the stream the test entere
 });
 
 test('outside the request header window it answers and reports what the real VM does', async () => {
-  const s = new Strings();
-  const host = createUnitHost();
-  const exports = await unitModule(host, `(func (export "run") ${readAndRoute(s)})`, s);
-  host.setHeaders('request', [['x-env', 'dev']]);
-  host.enter('proxy_on_response_headers');
-  exports['run']!();
+  const host = await ranInside('proxy_on_response_headers', [['x-env', 'dev']], readAndRoute);
 
   // The same calls from a filter's on_response_headers, through the real plugin.
   const rs = new Strings();
@@ -92,12 +95,7 @@ function countAndReply(s: Strings): string {
 }
 
 test('metrics and a local reply are the VM\'s; the reply leaves the map readable in that callback', async () => {
-  const s = new Strings();
-  const host = createUnitHost();
-  const exports = await unitModule(host, `(func (export "run") ${countAndReply(s)})`, s);
-  host.setHeaders('request', [['x-env', 'dev']]);
-  host.enter('proxy_on_request_headers');
-  exports['run']!();
+  const host = await ranInside('proxy_on_request_headers', [['x-env', 'dev']], countAndReply);
   assert.deepEqual(host.metrics().map((m) => [m.name, m.value]), [['wasmcustom.unit.counter', 2]]);
   assert.equal(host.localReply?.status, 403);
   assert.equal(host.localReply?.details, 'not_allowed', 'whitespace replaced, as Envoy stores details');
