@@ -10,3 +10,5 @@ export { createHostProcess, type HostProcess } from './process.ts';
 export { toByteString, fromByteString, asciiLower } from './headers.ts';
 export { fromRawHeaders, HOP_BY_HOP } from './http.ts';
 export { failStreamReply } from './streams.ts';
+// Unit tests of guest code that is not a proxy-wasm module (as-pect): the VM's host functions.
+export { createUnitHost, UnitHost, type UnitHostOptions, type UnitCallback } from './unit-host.ts';

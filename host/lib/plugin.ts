@@ -81,11 +81,7 @@ class PluginImpl implements Plugin {
       clusters: options.clusters ?? (manual ? ANY_CLUSTER : undefined),
       now: this.clock,
       realTimers: options.clock === undefined,
-      logLevel: () => recorder.level,
-      log: (vm, level, message) => recorder.log(vm, level, message),
-      hostCall: (r) => recorder.hostCall(r),
-      violation: (v) => recorder.violation(v),
-      failed: (vm, message) => recorder.failed(vm.name, message),
+      ...recorder.vmSinks(),
       startCallout: (vm, root, token, request, contextId) => {
         if (manual) return manual.record(vm, root, token, request, contextId);
         const callout = sendCallout(request);

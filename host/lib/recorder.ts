@@ -3,6 +3,7 @@
 
 import type { CalloutDelivery, HostCallRecord, LogEntry, LogLevelName, LogLevelSetting, Violation } from './api.ts';
 import { LOG_LEVEL_OFF, LOG_LEVELS } from './abi/types.ts';
+import type { VmEnvironment } from './vm.ts';
 
 const MAX_CALLS_PER_VM = 100_000;
 /** Log lines, violations and failures kept (the newest). */
@@ -41,6 +42,17 @@ export class Recorder {
   constructor(private readonly options: RecorderOptions) {
     this.level = levelIndex(options.logLevel ?? 'info');
     this.recordCalls = options.recordHostCalls ?? true;
+  }
+
+  /** The part of a VmEnvironment that reports here (the plugin's VMs, the unit host's). */
+  vmSinks(): Pick<VmEnvironment, 'logLevel' | 'log' | 'hostCall' | 'violation' | 'failed'> {
+    return {
+      logLevel: () => this.level,
+      log: (vm, level, message) => this.log(vm, level, message),
+      hostCall: (r) => this.hostCall(r),
+      violation: (v) => this.violation(v),
+      failed: (vm, message) => this.failed(vm.name, message),
+    };
   }
 
   log(vm: string, level: LogLevelName, message: string): void {

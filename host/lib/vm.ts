@@ -134,20 +134,48 @@ export class WasmVm implements QueueOwner {
       vm.restricted = undefined;
       vm.callback = undefined;
     }
-    vm.exportsMap = vm.instance.exports as Record<string, unknown>;
-    const mem = vm.exportsMap['memory'];
-    if (!(mem instanceof WebAssembly.Memory)) {
-      throw new ModuleRejectedError('Wasm module is missing its memory export', name);
-    }
-    const malloc = vm.exportsMap['malloc'] ?? vm.exportsMap['proxy_on_memory_allocate'];
-    if (typeof malloc !== 'function') {
-      throw new ModuleRejectedError('Wasm module is missing malloc function.', name);
-    }
-    vm.malloc = malloc as Fn;
-    vm.memory = new GuestMemory(mem, (size) => vm.allocate(size));
+    vm.bind(vm.instance);
     vm.start();
     if (vm.failed) throw new ModuleRejectedError(vm.failed, name);
     return vm;
+  }
+
+  /**
+   * A VM whose module the caller instantiates: not a proxy-wasm module (no ABI export, imports of
+   * its own, no start-up or callbacks run), given the same host functions as a loaded one. The
+   * unit host (unit-host.ts) merges `imports` into the module's own and calls bind() once the
+   * instance exists; until then a host call traps (no memory).
+   */
+  static detached(name: string, env: VmEnvironment, abi: AbiVersion): { vm: WasmVm; imports: Record<string, Record<string, Fn>> } {
+    const vm = new WasmVm(name, env, abi);
+    return { vm, imports: buildImports(vm, vm.abiAreas()) as Record<string, Record<string, Fn>> };
+  }
+
+  /** Binds the host functions to the instance's memory and malloc (Envoy's refusals if missing). */
+  bind(instance: WebAssembly.Instance): void {
+    this.instance = instance;
+    this.exportsMap = instance.exports as Record<string, unknown>;
+    const mem = this.exportsMap['memory'];
+    if (!(mem instanceof WebAssembly.Memory)) {
+      throw new ModuleRejectedError('Wasm module is missing its memory export', this.name);
+    }
+    const malloc = this.exportsMap['malloc'] ?? this.exportsMap['proxy_on_memory_allocate'];
+    if (typeof malloc !== 'function') {
+      throw new ModuleRejectedError('Wasm module is missing malloc function.', this.name);
+    }
+    this.malloc = malloc as Fn;
+    this.memory = new GuestMemory(mem, (size) => this.allocate(size));
+  }
+
+  /**
+   * Host calls from now on act as if made inside `callback` of `ctx` (undefined: outside any
+   * callback, in the VM context). For a detached VM, whose guest code runs without the host
+   * calling it; call() sets the same state for the duration of a guest call.
+   */
+  enter(ctx: Context | undefined, callback: string | undefined): void {
+    this.current = ctx;
+    this.effectiveId = 0;
+    this.callback = callback;
   }
 
   private start(): void {
@@ -327,11 +355,7 @@ export class WasmVm implements QueueOwner {
    * either returned 0 or the VM trapped.
    */
   startRoot(rootId: string, configuration: Uint8Array): { root: RootContext; ok: boolean } {
-    const root: RootContext = {
-      kind: 'root', id: this.allocContextId(), rootId, configuration, configuring: false,
-      tickPeriodMs: 0, lastTick: this.env.now(), callouts: new Map(), status: { code: 0, message: '' }, alive: true,
-    };
-    this.contexts.set(root.id, root);
+    const root = this.newRootContext(rootId, configuration);
     this.call(root, 'proxy_on_context_create', [root.id, 0]);
     if (this.failed) return { root, ok: false };
     root.configuring = true;
@@ -344,6 +368,16 @@ export class WasmVm implements QueueOwner {
       root.configuring = false;
     }
     return { root, ok: true };
+  }
+
+  /** A root context the VM knows, before any callback of it has run. */
+  newRootContext(rootId: string, configuration: Uint8Array): RootContext {
+    const root: RootContext = {
+      kind: 'root', id: this.allocContextId(), rootId, configuration, configuring: false,
+      tickPeriodMs: 0, lastTick: this.env.now(), callouts: new Map(), status: { code: 0, message: '' }, alive: true,
+    };
+    this.contexts.set(root.id, root);
+    return root;
   }
 
   /** on_done then on_delete for a root context that is being replaced or shut down. */
