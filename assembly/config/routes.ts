@@ -5,6 +5,7 @@
 //     "requestHeaders": { "set": {…}, "add": {…}, "remove": […] } }
 //
 // Names are unique and not `default`/`none`; a key belongs to one route only.
+import { isWord } from "../bytes";
 import { JsonValue, StringSet, indexPath, quote } from "../json";
 import { Route } from "./model";
 import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
@@ -151,11 +152,7 @@ function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
 function checkName(s: string): string | null {
   const n = s.length;
   if (n < 1 || n > MAX_NAME_CHARS) return EXPECTED_NAME;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    const ok = ((c | 32) >= 0x61 && (c | 32) <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D;
-    if (!ok) return EXPECTED_NAME;
-  }
+  if (!isWord(s)) return EXPECTED_NAME;
   if (s == "default" || s == "none") return 'a name other than "default" and "none" (they name the fallback decisions)';
   return null;
 }
