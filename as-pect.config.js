@@ -1,5 +1,6 @@
-// as-pect: AssemblyScript unit tests for the pure logic in assembly/ (JSON, config, rule table,
-// key extraction). Modules that call the proxy-wasm host are tested through host/ instead.
+// as-pect: AssemblyScript unit tests for the pure logic in assembly/ (bytes, JSON, config, rule
+// table, tick scheduler), one spec folder per assembly/ folder. Modules that call the proxy-wasm
+// host (filter/, sdk.ts) are tested through host/ instead (tests/filter/).
 export default {
   entries: ["tests/assembly/**/*.spec.ts"],
   include: ["tests/assembly/**/*.include.ts"],

@@ -1,4 +1,4 @@
-// parseConfig: every rule of docs/config-spec.md. The table (config-cases.ts) is generated from
+// parseConfig: every rule of the configuration (README, "Configuration"). The table (config-cases.ts) is generated from
 // tests/config-cases.json (node tests/assembly/gen-config-cases.mjs), which the schema check and
 // the .wasm run use too: edit the JSON, then regenerate.
 import { parseConfig, parseConfigString } from "../../../assembly/config/parse";
