@@ -115,7 +115,7 @@ export class TableBuilder extends ConfigSink {
     arena.setU32(HEADER_MASK, this.mask);
     arena.setU32(HEADER_ACTIONS, this.actionsOff);
     arena.setU32(HEADER_ACTION_COUNT, <u32>actionCount);
-    arena.setU32(HEADER_DEFAULT, <u32>(defaultIndex + 1));
+    arena.setU32(HEADER_DEFAULT, defaultIndex == NO_ACTION ? 0 : <u32>defaultIndex + 1);
     arena.setU32(HEADER_SOURCES, sourcesOff);
     arena.setU32(HEADER_SOURCE_COUNT, <u32>keySources.length);
     this.setSpan(HEADER_DECISION, decisionOff, decisionLen);

@@ -54,7 +54,8 @@ export class RuleTable {
     this.mask = arena.getU32(HEADER_MASK);
     this.actionsOff = arena.getU32(HEADER_ACTIONS);
     this.actionCount = <i32>arena.getU32(HEADER_ACTION_COUNT);
-    this.defaultAction = <i32>arena.getU32(HEADER_DEFAULT) - 1;
+    let defaultAction = arena.getU32(HEADER_DEFAULT);
+    this.defaultAction = defaultAction == 0 ? NO_ACTION : <i32>defaultAction - 1;
     this.sourcesOff = arena.getU32(HEADER_SOURCES);
     this.sourceCount = <i32>arena.getU32(HEADER_SOURCE_COUNT);
     this.decisionOff = arena.getU32(HEADER_DECISION);
