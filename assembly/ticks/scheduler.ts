@@ -8,6 +8,10 @@
 
 /** A periodic duty of the root. */
 export abstract class Duty {
+  /** Kept by the scheduler: ticks between runs, and ticks left until the next run. */
+  every: i32 = 0;
+  left: i32 = 0;
+
   constructor(
     /** How often it runs, in milliseconds; more than 0. */
     public readonly periodMs: u32,
@@ -18,9 +22,6 @@ export abstract class Duty {
 
 export class TickScheduler {
   private duties: Duty[] = [];
-  /** Per duty: ticks between runs, and ticks left until the next run. */
-  private every: i32[] = [];
-  private left: i32[] = [];
   private tickMs: u32 = 0;
 
   /** The tick period the duties need (0: none, the timer stays off). */
@@ -32,25 +33,22 @@ export class TickScheduler {
   add(duty: Duty): void {
     if (duty.periodMs == 0) return;
     this.duties.push(duty);
-    this.every.push(0);
-    this.left.push(0);
     this.tickMs = this.tickMs == 0 ? duty.periodMs : gcd(this.tickMs, duty.periodMs);
     for (let i = 0; i < this.duties.length; i++) {
-      let ticks = <i32>(unchecked(this.duties[i]).periodMs / this.tickMs);
-      unchecked(this.every[i] = ticks);
-      unchecked(this.left[i] = ticks);
+      let d = unchecked(this.duties[i]);
+      d.every = <i32>(d.periodMs / this.tickMs);
+      d.left = d.every;
     }
   }
 
   /** One tick of `periodMs` elapsed: runs, in the order they were added, the duties now due. */
   tick(): void {
     for (let i = 0; i < this.duties.length; i++) {
-      let left = unchecked(this.left[i]) - 1;
-      if (left <= 0) {
-        left = unchecked(this.every[i]);
-        unchecked(this.duties[i]).run();
+      let d = unchecked(this.duties[i]);
+      if (--d.left <= 0) {
+        d.left = d.every;
+        d.run();
       }
-      unchecked(this.left[i] = left);
     }
   }
 }
