@@ -2,7 +2,8 @@
 // metric names (rules/metric.ts). They take a UTF-16 code unit or a byte: all are ASCII classes.
 
 /** `[A-Za-z0-9_-]`: what a route name, a bare field name in an error path and a stat name may hold. */
-export function isWordChar(c: i32): bool {
+// @ts-ignore: decorator
+@inline export function isWordChar(c: i32): bool {
   return ((c | 32) >= 0x61 && (c | 32) <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D;
 }
 

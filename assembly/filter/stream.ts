@@ -3,13 +3,13 @@
 // taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
 
 import {
-  FilterHeadersStatusValues, LogLevelValues, HeaderMap,
+  Context, FilterHeadersStatusValues, LogLevelValues, HeaderMap,
   log, logEnabled, replaceHeaderRaw,
 } from "../sdk";
 import { RuleTable, NO_ACTION } from "../rules/table";
 import { KeyBytes, findKey } from "./keys";
 import { applyAction } from "./apply";
-import { PooledStream, StreamRoot } from "./state";
+import { StreamRoot } from "./state";
 
 /** `decision` before on_request_headers ran (or when the filter had no rules). */
 const UNDECIDED: i32 = NO_ACTION - 1;
@@ -17,7 +17,7 @@ const UNDECIDED: i32 = NO_ACTION - 1;
 /** The request's key while it is looked up: one for all streams (see keys/key.ts). */
 const key = new KeyBytes();
 
-export class RoutekeyStream extends PooledStream {
+export class RoutekeyStream extends Context {
   private root: StreamRoot;
   /** The table this stream decided with, held until the stream ends (see RuleTable.acquire). */
   private table: RuleTable | null = null;
@@ -27,12 +27,6 @@ export class RoutekeyStream extends PooledStream {
   constructor(contextId: u32, root: StreamRoot) {
     super(contextId, root);
     this.root = root;
-  }
-
-  reuse(contextId: u32): void {
-    this.context_id = contextId;
-    this.table = null;
-    this.decision = UNDECIDED;
   }
 
   onRequestHeaders(_headers: u32, _endOfStream: bool): FilterHeadersStatusValues {
@@ -80,7 +74,9 @@ export class RoutekeyStream extends PooledStream {
   onDelete(): void {
     let table = this.table;
     if (table !== null) table.release();
+    // Reset here, so that a pooled stream is new when it is reused (state.ts).
     this.table = null;
+    this.decision = UNDECIDED;
     this.root.recycle(this);
   }
 }

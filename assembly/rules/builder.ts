@@ -100,7 +100,7 @@ export class TableBuilder extends ConfigSink {
       let at = sourcesOff + <u32>i * SOURCE_SIZE;
       let nameOff = arena.putString(source.name);
       arena.setU32(at + SOURCE_KIND, <u32>source.kind);
-      this.setSpan(at + SOURCE_NAME, nameOff, utf8Length(source.name));
+      setSpan(arena, at + SOURCE_NAME, nameOff, utf8Length(source.name));
     }
 
     let decisionOff: u32 = 0, decisionLen: u32 = 0, noneOff: u32 = 0, noneLen: u32 = 0;
@@ -118,8 +118,8 @@ export class TableBuilder extends ConfigSink {
     arena.setU32(HEADER_DEFAULT, defaultIndex == NO_ACTION ? 0 : <u32>defaultIndex + 1);
     arena.setU32(HEADER_SOURCES, sourcesOff);
     arena.setU32(HEADER_SOURCE_COUNT, <u32>keySources.length);
-    this.setSpan(HEADER_DECISION, decisionOff, decisionLen);
-    this.setSpan(HEADER_NONE, noneOff, noneLen);
+    setSpan(arena, HEADER_DECISION, decisionOff, decisionLen);
+    setSpan(arena, HEADER_NONE, noneOff, noneLen);
     arena.shrink();
     this.table = new RuleTable(arena);
   }
@@ -160,9 +160,9 @@ export class TableBuilder extends ConfigSink {
     let at = this.actionsOff + <u32>index * ACTION_SIZE;
     arena.setU32(at + ACTION_OPS, opsOff);
     arena.setU32(at + ACTION_OP_COUNT, <u32>opCount);
-    this.setSpan(at + ACTION_PREFIX, prefixOff, prefixLen);
-    this.setSpan(at + ACTION_NAME, nameOff, utf8Length(action.name));
-    this.setSpan(at + ACTION_METRIC, metricOff, metricLen);
+    setSpan(arena, at + ACTION_PREFIX, prefixOff, prefixLen);
+    setSpan(arena, at + ACTION_NAME, nameOff, utf8Length(action.name));
+    setSpan(arena, at + ACTION_METRIC, metricOff, metricLen);
     arena.setU32(at + ACTION_METRIC_ID, 0);
   }
 
@@ -171,16 +171,10 @@ export class TableBuilder extends ConfigSink {
     let nameOff = this.putName(name);
     let valueOff = arena.putString(value);
     arena.setU32(at + OP_KIND, <u32>kind);
-    this.setSpan(at + OP_NAME, nameOff, utf8Length(name));
-    this.setSpan(at + OP_VALUE, valueOff, utf8Length(value));
+    setSpan(arena, at + OP_NAME, nameOff, utf8Length(name));
+    setSpan(arena, at + OP_VALUE, valueOff, utf8Length(value));
   }
 
-  /** A string's (offset, length) at `at`: see layout.ts. */
-  private setSpan(at: u32, offset: u32, length: u32): void {
-    let arena = this.arena!;
-    arena.setU32(at, offset);
-    arena.setU32(at + SPAN_LEN, length);
-  }
 
   /** A header name's offset, written the first time it is seen (up to SHARED_NAMES names). */
   private putName(name: string): u32 {
@@ -213,7 +207,14 @@ export class TableBuilder extends ConfigSink {
     while (arena.getU32(this.slotsOff + i * SLOT_SIZE + SLOT_ACTION) != 0) i = (i + 1) & this.mask;
     let at = this.slotsOff + i * SLOT_SIZE;
     arena.setU32(at + SLOT_HASH, h);
-    this.setSpan(at + SLOT_KEY, keyOff, keyLen);
+    setSpan(arena, at + SLOT_KEY, keyOff, keyLen);
     arena.setU32(at + SLOT_ACTION, action + 1);
   }
+}
+
+/** A string's (offset, length) at `at`: a span, see layout.ts. */
+// @ts-ignore: decorator
+@inline function setSpan(arena: Arena, at: u32, offset: u32, length: u32): void {
+  arena.setU32(at, offset);
+  arena.setU32(at + SPAN_LEN, length);
 }
