@@ -1,5 +1,6 @@
-// as-pect: AssemblyScript unit tests for the logic in assembly/ (JSON, config, rule table, key
-// extraction, applying actions). A spec that calls the proxy-wasm host (through assembly/sdk.ts)
+// as-pect: AssemblyScript unit tests for the logic in assembly/ (bytes, JSON, config, rule table,
+// tick scheduler, key extraction, applying actions), one spec folder per assembly/ folder. A spec
+// that calls the proxy-wasm host (through assembly/sdk.ts)
 // gets the host functions of host/lib's VM (host/lib/unit-host.ts): one root context and one
 // stream context, host calls inside on_request_headers of the stream, its request header window
 // open and its header maps empty. Such a spec exports `malloc` for the host to write into it.

@@ -9,9 +9,13 @@
 
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
+import { proxy_on_context_create as sdkOnContextCreate } from "@solo-io/proxy-runtime/assembly/exports";
 import {
   log as sdkLog,
   getLogLevel,
+  refreshLogLevel as sdkRefreshLogLevel,
+  registerRootContext as sdkRegisterRootContext,
+  RootContext,
   LogLevelValues,
   WasmResultValues,
 } from "@solo-io/proxy-runtime/assembly/runtime";
@@ -19,7 +23,6 @@ import {
 export {
   RootContext,
   Context,
-  registerRootContext,
   FilterHeadersStatusValues,
   LogLevelValues,
   WasmResultValues,
@@ -47,6 +50,14 @@ export function logEnabled(level: LogLevelValues): bool {
 
 export function log(level: LogLevelValues, message: string): void {
   sdkLog(level, message);
+}
+
+/**
+ * Re-reads the host's log level (one host call). The SDK reads it at VM start and on configure;
+ * reading it again now and then is routekey's choice (the root's tick, filter/loglevel.ts).
+ */
+export function refreshLogLevel(): void {
+  sdkRefreshLogLevel();
 }
 
 // --- host-owned bytes ---
@@ -118,4 +129,55 @@ export function defineCounter(name: string): i64 {
 
 export function incrementCounter(id: i64): void {
   if (id >= 0) imports.proxy_increment_metric(<u32>id, 1);
+}
+
+// --- root contexts ---
+//
+// Envoy and Istio let users pick the root id (`root_id`, the host's plugin_root_id); the SDK
+// finds a root context's factory by that id alone and aborts on any other. routekey registers one
+// root context, and it should serve whatever id a deployment chose: when a root context is
+// created under an id that was not registered and exactly one was, that one is registered under
+// it too (with a warning, each time, as a misnamed id deserves). The SDK is not changed for this:
+// routekey's module exports proxy_on_context_create (index.ts), which does this, then the SDK's.
+
+const PLUGIN_ROOT_ID = "plugin_root_id";
+
+/** Ids registered by routekey, and the factory of the last one. */
+const rootIds = new Array<string>();
+let soleFactory: ((contextId: u32) => RootContext) | null = null;
+
+export function registerRootContext(factory: (contextId: u32) => RootContext, id: string): void {
+  rootIds.push(id);
+  soleFactory = factory;
+  sdkRegisterRootContext(factory, id);
+}
+
+/** The export Envoy calls for each new context: root contexts get the root-id fallback above. */
+export function proxy_on_context_create(contextId: u32, rootContextId: u32): void {
+  if (rootContextId == 0) adoptRootId();
+  sdkOnContextCreate(contextId, rootContextId);
+}
+
+function adoptRootId(): void {
+  // None or several registered: the SDK decides (and refuses an unknown id).
+  if (rootIds.length != 1) return;
+  let registered = unchecked(rootIds[0]);
+  let id = pluginRootId();
+  if (id === null || id == registered) return;
+  log(LogLevelValues.warn, "root id '" + id + "' is not registered; using '" + registered + "'");
+  let factory = soleFactory;
+  if (factory !== null) sdkRegisterRootContext(factory, id);
+}
+
+/** The host's plugin_root_id, or null when the host has none to give (the SDK then decides). */
+function pluginRootId(): string | null {
+  let path = String.UTF8.encode(PLUGIN_ROOT_ID);
+  store<usize>(outPtr, 0);
+  store<usize>(outLen, 0);
+  let r = imports.proxy_get_property(changetype<usize>(path), <usize>path.byteLength, outPtr, outLen);
+  if (r != WasmResultValues.Ok) return null;
+  let ptr = load<usize>(outPtr);
+  let id = String.UTF8.decodeUnsafe(ptr, load<usize>(outLen));
+  freeHostBytes(ptr);
+  return id;
 }

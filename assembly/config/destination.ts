@@ -7,6 +7,8 @@
 // address; port is 1–65535. The scheme is dropped. Query strings, fragments, user-info, empty
 // hosts and paths without a scheme are refused. Nothing here aborts.
 
+import { isWordChar } from "../bytes";
+
 export const EXPECTED_DESTINATION = "host, host:port or http(s)://host[:port][/path]";
 
 /** Either (authority, pathPrefix) or `expected` text for the error line. */
@@ -125,7 +127,7 @@ function isDnsName(h: string): bool {
       label = 0;
       continue;
     }
-    if (!(isDigit(c) || ((c | 32) >= 0x61 && (c | 32) <= 0x7A) || c == 0x2D || c == 0x5F)) return false;
+    if (!isWordChar(c)) return false; // letters, digits, - and _
     if (!isDigit(c)) numeric = false;
     if (++label > 63) return false;
   }

@@ -5,10 +5,11 @@
 //     "requestHeaders": { "set": {…}, "add": {…}, "remove": […] } }
 //
 // Names are unique and not `default`/`none`; a key belongs to one route only.
+import { isWord } from "../bytes";
 import { JsonValue, StringSet, indexPath, quote } from "../json";
 import { Route } from "./model";
 import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
-import { ActionBuilder } from "./action";
+import { ActionBuilder, ActionField, actionField } from "./action";
 import { ConfigSink } from "./sink";
 import { hasLineBreakOrNul } from "./headers";
 
@@ -17,6 +18,15 @@ export const MAX_NAME_CHARS = 64;
 export const MAX_KEY_BYTES = 4096;
 
 const ROUTE_FIELDS = "name, keys, destination, requestHeaders";
+
+/**
+ * The route-count limit, for either form: null when `n` routes are allowed, else the problem
+ * (`noun`: what the document calls them, "routes" or, in the original form, "entries").
+ */
+export function checkRouteCount(n: i32, noun: string): Problem | null {
+  if (n <= MAX_ROUTES) return null;
+  return problem("expected at most " + MAX_ROUTES.toString() + " " + noun + ", got " + n.toString());
+}
 const EXPECTED_NAME = "a name of 1 to 64 characters A-Z a-z 0-9 _ -";
 
 /**
@@ -27,9 +37,8 @@ const EXPECTED_NAME = "a name of 1 to 64 characters A-Z a-z 0-9 _ -";
 export function parseRoutes(v: JsonValue, sink: ConfigSink, listPath: string = "routes"): Problem | null {
   if (!v.isArray) return expected("an array of routes", v);
   const n = v.length;
-  if (n > MAX_ROUTES) {
-    return problem("expected at most " + MAX_ROUTES.toString() + " routes, got " + n.toString());
-  }
+  const tooMany = checkRouteCount(n, "routes");
+  if (tooMany !== null) return tooMany;
   // Uniqueness is checked on the document's strings: no copy of 100k names and keys.
   const names = new StringSet(v.doc, n);
   const keys = new StringSet(v.doc, n); // grows if routes have several keys
@@ -130,12 +139,10 @@ function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
       p = r.problem;
       keys = r.value;
       keysValue = value;
-    } else if (f.is("destination")) {
-      p = action.destination(value);
-    } else if (f.is("requestHeaders")) {
-      p = action.requestHeaders(value);
     } else {
-      return fail<ParsedRoute>(unknownField(f.name, ROUTE_FIELDS));
+      const field = actionField(f, ActionField.Destination | ActionField.RequestHeaders);
+      if (field == ActionField.None) return fail<ParsedRoute>(unknownField(f.name, ROUTE_FIELDS));
+      p = action.read(field, value);
     }
     if (p !== null) return fail<ParsedRoute>(p.inField(f.name));
   }
@@ -144,18 +151,14 @@ function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
   if (!action.hasDestination && !action.hasHeaders) {
     return fail<ParsedRoute>(problem('expected "destination" or "requestHeaders" (a route must do something)'));
   }
-  return ok(new ParsedRoute(new Route(nameText, keys, action.build(nameText)), name, keysValue));
+  return ok(new ParsedRoute(action.route(nameText, keys), name, keysValue));
 }
 
 /** Null when `s` is a valid route name, else what was expected. */
 function checkName(s: string): string | null {
   const n = s.length;
   if (n < 1 || n > MAX_NAME_CHARS) return EXPECTED_NAME;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    const ok = ((c | 32) >= 0x61 && (c | 32) <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D;
-    if (!ok) return EXPECTED_NAME;
-  }
+  if (!isWord(s)) return EXPECTED_NAME;
   if (s == "default" || s == "none") return 'a name other than "default" and "none" (they name the fallback decisions)';
   return null;
 }

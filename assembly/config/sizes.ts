@@ -5,7 +5,8 @@
 // The figures are upper bounds for a valid document. An invalid one is refused before its table
 // is finished, so what they say about it does not matter. The walk goes by token index
 // (json/document.ts): no cursor, no string, nothing for the GC — it visits every route once more.
-import { JsonDocument, JsonValue } from "../json";
+// The walk over the top-level fields is config/form.ts's; what each field holds is sized here.
+import { JsonDocument } from "../json";
 
 export class ConfigSizes {
   /** Routes (the default action is not one). */
@@ -21,36 +22,36 @@ export class ConfigSizes {
   textBytes: u32 = 0;
 }
 
-/** The native form: `{"key", "routes"?, "default"?, "decisionHeader"?}`. */
-export function sizeNative(root: JsonValue): ConfigSizes {
-  const doc = root.doc;
-  const sizes = new ConfigSizes();
-  for (let k = root.at + 1, end = doc.fieldsEnd(root.at); k < end; k = doc.end(k + 1)) {
-    if (doc.textIs(k, "routes")) sizeRoutes(doc, k + 1, sizes);
-    else if (doc.textIs(k, "default")) sizeAction(doc, k + 1, sizes);
-    else sizes.textBytes += doc.textBytes(k + 1); // key, decisionHeader
-  }
-  return sizes;
+/** One route: its name (kept twice: the name and its metric) and `keys` keys of `keyBytes` in all. */
+export function sizeRoute(sizes: ConfigSizes, nameBytes: u32, keys: i32, keyBytes: u32): void {
+  sizes.routes++;
+  sizes.keys += keys;
+  sizes.textBytes += 2 * nameBytes + keyBytes;
 }
 
-/** The routes array at token `routes`, added to `sizes`. */
+/** The native routes array at token `routes`, added to `sizes`. */
 export function sizeRoutes(doc: JsonDocument, routes: i32, sizes: ConfigSizes): void {
   for (let r = routes + 1, end = doc.elementsEnd(routes); r < end; r = doc.end(r)) {
-    sizes.routes++;
+    let nameBytes: u32 = 0, keys = 0, keyBytes: u32 = 0;
     for (let k = r + 1, fields = doc.fieldsEnd(r); k < fields; k = doc.end(k + 1)) {
       if (doc.textIs(k, "name")) {
-        sizes.textBytes += 2 * doc.textBytes(k + 1);
+        nameBytes = doc.textBytes(k + 1);
       } else if (doc.textIs(k, "keys")) {
-        sizes.keys += doc.length(k + 1);
-        sizes.textBytes += doc.textBytes(k + 1);
+        keys = doc.length(k + 1);
+        keyBytes = doc.textBytes(k + 1);
       }
     }
+    sizeRoute(sizes, nameBytes, keys, keyBytes);
     sizeAction(doc, r, sizes);
   }
 }
 
-/** The `destination` and `requestHeaders` of the route or default object at token `v`. */
-function sizeAction(doc: JsonDocument, v: i32, sizes: ConfigSizes): void {
+/**
+ * The action fields (action.ts) of the object at token `v`, a route, a default or a rewrite
+ * entry: `destination` is one operation (`:authority`), `requestHeaders` and `patch` one per
+ * header they name.
+ */
+export function sizeAction(doc: JsonDocument, v: i32, sizes: ConfigSizes): void {
   for (let k = v + 1, end = doc.fieldsEnd(v); k < end; k = doc.end(k + 1)) {
     if (doc.textIs(k, "destination")) {
       sizes.ops++;
@@ -62,35 +63,9 @@ function sizeAction(doc: JsonDocument, v: i32, sizes: ConfigSizes): void {
         sizes.ops += doc.length(h + 1);
         sizes.textBytes += doc.textBytes(h + 1);
       }
-    }
-  }
-}
-
-/** The original form: `{"key", "destination"?, "rewrites"}`. */
-export function sizeOriginal(root: JsonValue): ConfigSizes {
-  const doc = root.doc;
-  const sizes = new ConfigSizes();
-  for (let k = root.at + 1, end = doc.fieldsEnd(root.at); k < end; k = doc.end(k + 1)) {
-    if (doc.textIs(k, "rewrites")) {
-      sizeRewrites(doc, k + 1, sizes);
-    } else {
-      if (doc.textIs(k, "destination")) sizes.ops++;
-      sizes.textBytes += doc.textBytes(k + 1); // key, destination
-    }
-  }
-  return sizes;
-}
-
-/** `rewrites`: VALUE → `{"patch"?, "destination"?}`, each VALUE a route's key, name and metric. */
-function sizeRewrites(doc: JsonDocument, rewrites: i32, sizes: ConfigSizes): void {
-  for (let r = rewrites + 1, end = doc.fieldsEnd(rewrites); r < end; r = doc.end(r + 1)) {
-    sizes.routes++;
-    sizes.keys++;
-    sizes.textBytes += 3 * doc.textBytes(r);
-    const rewrite = r + 1;
-    for (let k = rewrite + 1, fields = doc.fieldsEnd(rewrite); k < fields; k = doc.end(k + 1)) {
-      if (doc.textIs(k, "destination")) sizes.ops++;
-      else if (doc.textIs(k, "patch")) sizes.ops += doc.length(k + 1);
+    } else if (doc.textIs(k, "patch")) {
+      // [{"key", "val"}, …]: one set each.
+      sizes.ops += doc.length(k + 1);
       sizes.textBytes += doc.textBytes(k + 1);
     }
   }

@@ -1,7 +1,8 @@
 // Decision counters. Route counters are defined the first time their route is taken (their
 // names are already UTF-8 in the rule table), so an unused route costs Envoy no stat.
 
-import { RuleTable, PASSTHROUGH_METRIC } from "../rules/table";
+import { RuleTable } from "../rules/table";
+import { PASSTHROUGH_METRIC } from "../rules/metric";
 import { defineCounter, defineCounterRaw, incrementCounter } from "../sdk";
 
 export class DecisionMetrics {

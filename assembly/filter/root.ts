@@ -1,40 +1,31 @@
-// The root context: turns the plugin configuration into a rule table once, and hands streams
-// out of a pool so that a request costs no GC allocation in steady state.
+// The root context: turns the plugin configuration into a rule table once, hands streams out of
+// a pool (filter/state.ts) so that a request costs no GC allocation in steady state, and runs the
+// periodic duties on the host's tick (ticks/scheduler.ts).
 
 import {
-  RootContext, Context, LogLevelValues, log, logEnabled, setTickPeriod,
+  Context, LogLevelValues, log, logEnabled, setTickPeriod,
   readPluginConfiguration, hostBytesPtr, hostBytesLen, freeHostBytes,
 } from "../sdk";
 import { compileConfiguration } from "../rules/compile";
-import { RuleTable } from "../rules/table";
-import { DecisionMetrics } from "./metrics";
+import { TickScheduler } from "../ticks/scheduler";
+import { StreamRoot } from "./state";
 import { RoutekeyStream } from "./stream";
+import { LogLevelRefresh } from "./loglevel";
 
 export const ROOT_ID = "routekey";
 
-/** The SDK re-reads the host's log level on every tick: a level changed at run time (Envoy's
- *  /logging) reaches the filter's own debug lines within this period, without a host call per
- *  request. */
-const LOG_LEVEL_REFRESH_MS: u32 = 1000;
+export class RoutekeyRoot extends StreamRoot {
+  /** The periodic duties (the log-level refresh; rule refresh and metric flush will join it). */
+  private readonly ticks: TickScheduler = new TickScheduler();
 
-export class RoutekeyRoot extends RootContext {
-  /** The rules in force; null until the first good configuration. */
-  table: RuleTable | null = null;
-  readonly metrics: DecisionMetrics = new DecisionMetrics();
-  private pool: Array<RoutekeyStream> = [];
-
-  createContext(contextId: u32): Context {
-    let pool = this.pool;
-    if (pool.length > 0) {
-      let stream = pool.pop();
-      stream.reuse(contextId);
-      return stream;
-    }
-    return new RoutekeyStream(contextId, this);
+  constructor(contextId: u32) {
+    super(contextId);
+    this.ticks.add(new LogLevelRefresh());
   }
 
-  recycle(stream: RoutekeyStream): void {
-    this.pool.push(stream);
+  createContext(contextId: u32): Context {
+    let stream = this.reusePooled(contextId);
+    return stream !== null ? stream : new RoutekeyStream(contextId, this);
   }
 
   onConfigure(configurationSize: u32): bool {
@@ -47,6 +38,10 @@ export class RoutekeyRoot extends RootContext {
     }
     let result = compileConfiguration(ptr, <i32>len);
     freeHostBytes(ptr);
+    // Parsing left garbage for every route (its cursor values, strings, Route objects); the
+    // rules themselves are raw memory the GC never walks, so a full collection now is short and
+    // the next configuration does not start on top of this one's garbage.
+    __collect();
     let table = result.table;
     if (table === null) {
       let error = result.error;
@@ -54,7 +49,8 @@ export class RoutekeyRoot extends RootContext {
       return false;
     }
     this.metrics.define();
-    setTickPeriod(LOG_LEVEL_REFRESH_MS);
+    // Host calls are allowed from here on (not in the constructor): arm what the duties need.
+    setTickPeriod(this.ticks.periodMs);
     let old = this.table;
     this.table = table;
     if (old !== null) old.retire();
@@ -67,13 +63,18 @@ export class RoutekeyRoot extends RootContext {
     return true;
   }
 
+  onTick(): void {
+    this.ticks.tick();
+    super.onTick();
+  }
+
   /** Envoy configures a NEW root context for each new configuration, then ends the old one:
    *  its rules are freed here (streams still using them keep them until they end). */
   onDone(): bool {
     let table = this.table;
     this.table = null;
     if (table !== null) table.retire();
-    this.pool.length = 0;
+    this.dropPool();
     return super.onDone();
   }
 }

@@ -1,36 +1,32 @@
-// The per-request path. It reads like the product: find the key's action (or the default), apply
-// it, count it, continue; on the way back, say which decision was taken if asked to.
-// Nothing here parses, builds strings (unless debug logging is on) or allocates.
+// The per-request path. It reads like the product: find the request's key, look its action up
+// (or take the default), apply it, count it, continue; on the way back, say which decision was
+// taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
 
 import {
   Context, FilterHeadersStatusValues, LogLevelValues, HeaderMap,
   log, logEnabled, replaceHeaderRaw,
 } from "../sdk";
-import { RuleTable } from "../rules/table";
-import { findAction } from "./keys";
+import { RuleTable, NO_ACTION } from "../rules/table";
+import { KeyBytes, findKey } from "./keys";
 import { applyAction } from "./apply";
-import { RoutekeyRoot } from "./root";
+import { StreamRoot } from "./state";
 
 /** `decision` before on_request_headers ran (or when the filter had no rules). */
-const UNDECIDED: i32 = -2;
-/** `decision` for a request passed unchanged. */
-const PASSTHROUGH: i32 = -1;
+const UNDECIDED: i32 = NO_ACTION - 1;
+
+/** The request's key while it is looked up: one for all streams (see keys/key.ts). */
+const key = new KeyBytes();
 
 export class RoutekeyStream extends Context {
-  private root: RoutekeyRoot;
+  private root: StreamRoot;
   /** The table this stream decided with, held until the stream ends (see RuleTable.acquire). */
   private table: RuleTable | null = null;
+  /** The action taken, NO_ACTION when the request passed unchanged, or UNDECIDED. */
   private decision: i32 = UNDECIDED;
 
-  constructor(contextId: u32, root: RoutekeyRoot) {
+  constructor(contextId: u32, root: StreamRoot) {
     super(contextId, root);
     this.root = root;
-  }
-
-  reuse(contextId: u32): void {
-    this.context_id = contextId;
-    this.table = null;
-    this.decision = UNDECIDED;
   }
 
   onRequestHeaders(_headers: u32, _endOfStream: bool): FilterHeadersStatusValues {
@@ -39,10 +35,14 @@ export class RoutekeyStream extends Context {
     table.acquire();
     this.table = table;
 
-    let action = findAction(table);
-    if (action < 0) action = table.defaultAction;
+    let action = NO_ACTION;
+    if (findKey(table, key)) {
+      action = table.lookup(key.ptr, key.len);
+      key.release();
+    }
+    if (action == NO_ACTION) action = table.defaultAction;
     this.decision = action;
-    if (action < 0) {
+    if (action == NO_ACTION) {
       this.root.metrics.countPassthrough();
       return FilterHeadersStatusValues.Continue;
     }
@@ -61,7 +61,7 @@ export class RoutekeyStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     let action = this.decision;
-    if (action == PASSTHROUGH) {
+    if (action == NO_ACTION) {
       replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
         table.noneDecisionPtr(), table.noneDecisionLen());
     } else {
@@ -74,7 +74,9 @@ export class RoutekeyStream extends Context {
   onDelete(): void {
     let table = this.table;
     if (table !== null) table.release();
+    // Reset here, so that a pooled stream is new when it is reused (state.ts).
     this.table = null;
+    this.decision = UNDECIDED;
     this.root.recycle(this);
   }
 }

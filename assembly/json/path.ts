@@ -4,6 +4,7 @@
 //   routes[2].keys[0]  fields as `.name`, array elements as `[i]`
 //   set.x-sandbox      field names of [A-Za-z0-9_-] are written bare
 //   rewrites["a.b"]    any other field name (or an empty one) is quoted in brackets
+import { isWord } from "../bytes";
 import { quote } from "./value";
 
 /** `parent.key`, or `parent["key"]` when `key` is not `[A-Za-z0-9_-]+`. */
@@ -17,14 +18,7 @@ export function indexPath(parent: string, i: i32): string {
   return parent + "[" + i.toString() + "]";
 }
 
+/** A field name written bare in a path: `[A-Za-z0-9_-]+`. */
 function isBare(key: string): bool {
-  const n = key.length;
-  if (n == 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = key.charCodeAt(i);
-    const letter = (c | 32) >= 0x61 && (c | 32) <= 0x7A;
-    const digit = c >= 0x30 && c <= 0x39;
-    if (!(letter || digit || c == 0x5F || c == 0x2D)) return false;
-  }
-  return true;
+  return key.length > 0 && isWord(key);
 }

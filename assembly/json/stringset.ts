@@ -5,7 +5,7 @@
 //
 //   slots [capacity × 4 B]  token + 1 (0 = empty)
 import { JsonDocument, JsonKind } from "./document";
-import { hashBytes } from "../rules/hash";
+import { hashBytes } from "../bytes";
 
 export class StringSet {
   private slots: usize = 0;

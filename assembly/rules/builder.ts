@@ -1,4 +1,4 @@
-// Writes a rule table's block (layout: table.ts). The builder is a ConfigSink (config/sink.ts):
+// Writes a rule table's block (layout: layout.ts). The builder is a ConfigSink (config/sink.ts):
 // the parser hands it each route as soon as the route is valid, and the route goes straight into
 // the block — a 100k-route configuration never exists as 100k Route objects at once.
 //
@@ -9,12 +9,17 @@
 import { Action, HeaderOp, HeaderOpKind, KeySource, Route } from "../config/model";
 import { ConfigSink } from "../config/sink";
 import { ConfigSizes } from "../config/sizes";
+import { hashBytes } from "../bytes";
 import { Arena, utf8Length } from "./arena";
-import { hashBytes } from "./hash";
+import { RuleTable, NO_ACTION, NONE_DECISION } from "./table";
+import { ROUTED_METRIC_PREFIX, DEFAULT_METRIC, METRIC_HASH_LENGTH, metricSafe } from "./metric";
 import {
-  RuleTable, HEADER_SIZE, SLOT_SIZE, ACTION_SIZE, OP_SIZE, SOURCE_SIZE,
-  ROUTED_METRIC_PREFIX, DEFAULT_METRIC, NONE_DECISION, METRIC_HASH_LENGTH, metricSafe,
-} from "./table";
+  HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
+  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_SIZE, SPAN_LEN,
+  SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
+  ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_SIZE,
+} from "./layout";
 
 const AUTHORITY = ":authority";
 
@@ -82,7 +87,7 @@ export class TableBuilder extends ConfigSink {
     if (this.arena === null) this.begin(new ConfigSizes());
     let arena = this.arena!;
     let actionCount = this.written;
-    let defaultIndex = -1;
+    let defaultIndex = NO_ACTION;
     if (defaultAction !== null) {
       defaultIndex = actionCount++;
       let metricOff = arena.putString(DEFAULT_METRIC);
@@ -94,9 +99,8 @@ export class TableBuilder extends ConfigSink {
       let source = unchecked(keySources[i]);
       let at = sourcesOff + <u32>i * SOURCE_SIZE;
       let nameOff = arena.putString(source.name);
-      arena.setU32(at, <u32>source.kind);
-      arena.setU32(at + 4, nameOff);
-      arena.setU32(at + 8, utf8Length(source.name));
+      arena.setU32(at + SOURCE_KIND, <u32>source.kind);
+      setSpan(arena, at + SOURCE_NAME, nameOff, utf8Length(source.name));
     }
 
     let decisionOff: u32 = 0, decisionLen: u32 = 0, noneOff: u32 = 0, noneLen: u32 = 0;
@@ -107,17 +111,15 @@ export class TableBuilder extends ConfigSink {
       noneLen = utf8Length(NONE_DECISION);
     }
 
-    arena.setU32(0, this.slotsOff);
-    arena.setU32(4, this.mask);
-    arena.setU32(8, this.actionsOff);
-    arena.setU32(12, <u32>actionCount);
-    arena.setU32(16, <u32>(defaultIndex + 1));
-    arena.setU32(20, sourcesOff);
-    arena.setU32(24, <u32>keySources.length);
-    arena.setU32(28, decisionOff);
-    arena.setU32(32, decisionLen);
-    arena.setU32(36, noneOff);
-    arena.setU32(40, noneLen);
+    arena.setU32(HEADER_SLOTS, this.slotsOff);
+    arena.setU32(HEADER_MASK, this.mask);
+    arena.setU32(HEADER_ACTIONS, this.actionsOff);
+    arena.setU32(HEADER_ACTION_COUNT, <u32>actionCount);
+    arena.setU32(HEADER_DEFAULT, defaultIndex == NO_ACTION ? 0 : <u32>defaultIndex + 1);
+    arena.setU32(HEADER_SOURCES, sourcesOff);
+    arena.setU32(HEADER_SOURCE_COUNT, <u32>keySources.length);
+    setSpan(arena, HEADER_DECISION, decisionOff, decisionLen);
+    setSpan(arena, HEADER_NONE, noneOff, noneLen);
     arena.shrink();
     this.table = new RuleTable(arena);
   }
@@ -156,27 +158,23 @@ export class TableBuilder extends ConfigSink {
     }
 
     let at = this.actionsOff + <u32>index * ACTION_SIZE;
-    arena.setU32(at, opsOff);
-    arena.setU32(at + 4, <u32>opCount);
-    arena.setU32(at + 8, prefixOff);
-    arena.setU32(at + 12, prefixLen);
-    arena.setU32(at + 16, nameOff);
-    arena.setU32(at + 20, utf8Length(action.name));
-    arena.setU32(at + 24, metricOff);
-    arena.setU32(at + 28, metricLen);
-    arena.setU32(at + 32, 0);
+    arena.setU32(at + ACTION_OPS, opsOff);
+    arena.setU32(at + ACTION_OP_COUNT, <u32>opCount);
+    setSpan(arena, at + ACTION_PREFIX, prefixOff, prefixLen);
+    setSpan(arena, at + ACTION_NAME, nameOff, utf8Length(action.name));
+    setSpan(arena, at + ACTION_METRIC, metricOff, metricLen);
+    arena.setU32(at + ACTION_METRIC_ID, 0);
   }
 
   private writeOp(at: u32, kind: HeaderOpKind, name: string, value: string): void {
     let arena = this.arena!;
     let nameOff = this.putName(name);
     let valueOff = arena.putString(value);
-    arena.setU32(at, <u32>kind);
-    arena.setU32(at + 4, nameOff);
-    arena.setU32(at + 8, utf8Length(name));
-    arena.setU32(at + 12, valueOff);
-    arena.setU32(at + 16, utf8Length(value));
+    arena.setU32(at + OP_KIND, <u32>kind);
+    setSpan(arena, at + OP_NAME, nameOff, utf8Length(name));
+    setSpan(arena, at + OP_VALUE, valueOff, utf8Length(value));
   }
+
 
   /** A header name's offset, written the first time it is seen (up to SHARED_NAMES names). */
   private putName(name: string): u32 {
@@ -206,11 +204,17 @@ export class TableBuilder extends ConfigSink {
     let h = hashBytes(arena.base + keyOff, keyLen);
     let i = h & this.mask;
     // The table is at most half full, so a free slot is always found.
-    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + 12) != 0) i = (i + 1) & this.mask;
+    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + SLOT_ACTION) != 0) i = (i + 1) & this.mask;
     let at = this.slotsOff + i * SLOT_SIZE;
-    arena.setU32(at, h);
-    arena.setU32(at + 4, keyOff);
-    arena.setU32(at + 8, keyLen);
-    arena.setU32(at + 12, action + 1);
+    arena.setU32(at + SLOT_HASH, h);
+    setSpan(arena, at + SLOT_KEY, keyOff, keyLen);
+    arena.setU32(at + SLOT_ACTION, action + 1);
   }
+}
+
+/** A string's (offset, length) at `at`: a span, see layout.ts. */
+// @ts-ignore: decorator
+@inline function setSpan(arena: Arena, at: u32, offset: u32, length: u32): void {
+  arena.setU32(at, offset);
+  arena.setU32(at + SPAN_LEN, length);
 }

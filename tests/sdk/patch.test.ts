@@ -1,5 +1,7 @@
 // Each fix in patches/@solo-io+proxy-runtime+0.1.8.patch, shown on a module built from the
-// patched SDK (tests/fixtures/sdk-probe.ts) and driven through host/.
+// patched SDK (tests/fixtures/sdk-probe.ts) and driven through host/. What routekey does on top
+// of the SDK (the root-id fallback in assembly/sdk.ts, the log-level refresh on its tick) is not
+// in the patch: tests/filter/ticks.test.ts and dispatch.test.ts show it on the built filter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,5 +1,7 @@
-// findAction (assembly/filter/keys.ts) reading key sources from the host's request header map.
-import { findAction } from "../../../assembly/filter/keys";
+// findKey (assembly/filter/keys/) reading key sources from the host's request header map, then
+// the key looked up in the table as the stream does (filter/stream.ts).
+import { findKey, KeyBytes } from "../../../assembly/filter/keys";
+import { NO_ACTION, RuleTable } from "../../../assembly/rules/table";
 import { addRequest, clearRequest, tableFor } from "../host";
 
 export { malloc } from "../host";
@@ -14,7 +16,17 @@ const TWO_SOURCES = '{"key":[{"header":"X-Tenant"},{"header":"x-env"}],"routes":
   '{"name":"a","keys":["a"],"destination":"a.svc"},' +
   '{"name":"b","keys":["b"],"destination":"b.svc"}]}';
 
-describe("findAction", () => {
+const key = new KeyBytes();
+
+/** The action the request's key selects, NO_ACTION (-1) when there is no key or no match. */
+function findAction(t: RuleTable): i32 {
+  if (!findKey(t, key)) return NO_ACTION;
+  let action = t.lookup(key.ptr, key.len);
+  key.release();
+  return action;
+}
+
+describe("findKey, then lookup", () => {
   beforeEach(() => {
     clearRequest();
   });

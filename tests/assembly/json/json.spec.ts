@@ -1,6 +1,6 @@
 // The strict JSON parser: valid documents, every class of invalid input with its message, and a
 // sweep showing that no input aborts.
-import { JsonKind, JsonValue, StringSet, parseJson, parseJsonString, quote } from "../../assembly/json";
+import { JsonKind, JsonValue, StringSet, parseJson, parseJsonString, quote } from "../../../assembly/json";
 
 /** Compact JSON text of a document; numbers as written in the source. */
 function canon(v: JsonValue): string {

@@ -1,12 +1,12 @@
 // Configuration bytes → rule table the way the filter does it (rules/compile.ts): straight from
 // the JSON document into the table. It must agree with the model (parseConfig, then
-// RuleTable.compile) on every case, size its block right the first time, and never abort.
-import { parseConfig, parseConfigBytes } from "../../assembly/config/parse";
-import { compileConfiguration } from "../../assembly/rules/compile";
-import { TableBuilder } from "../../assembly/rules/builder";
-import { RuleTable } from "../../assembly/rules/table";
-import { CONFIG_CASES } from "./config-cases";
-import { Mutator } from "./mutate";
+// compileConfig) on every case, size its block right the first time, and never abort.
+import { parseConfig, parseConfigBytes } from "../../../assembly/config/parse";
+import { compileConfiguration, compileConfig } from "../../../assembly/rules/compile";
+import { TableBuilder } from "../../../assembly/rules/builder";
+import { RuleTable } from "../../../assembly/rules/table";
+import { CONFIG_CASES } from "../config-cases";
+import { Mutator } from "../mutate";
 
 function bytesOf(s: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(s));
@@ -52,7 +52,7 @@ function agree(name: string, src: string): void {
   const table = direct.table;
   expect(table === null).toBe(config === null, name);
   if (config === null || table === null) return;
-  expect(tableText(table)).toBe(tableText(RuleTable.compile(config)), name);
+  expect(tableText(table)).toBe(tableText(compileConfig(config)), name);
   for (let r = 0; r < config.routes.length; r++) {
     const keys = config.routes[r].keys;
     for (let k = 0; k < keys.length; k++) expect(lookup(table, keys[k])).toBe(r, name);

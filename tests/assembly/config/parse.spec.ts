@@ -1,10 +1,10 @@
-// parseConfig: every rule of docs/config-spec.md. The table (config-cases.ts) is generated from
+// parseConfig: every rule of the configuration (README, "Configuration"). The table (config-cases.ts) is generated from
 // tests/config-cases.json (node tests/assembly/gen-config-cases.mjs), which the schema check and
 // the .wasm run use too: edit the JSON, then regenerate.
-import { parseConfig, parseConfigString } from "../../assembly/config/parse";
-import { Action, Config, HeaderOp, HeaderOpKind, KeySourceKind } from "../../assembly/config/model";
-import { CONFIG_CASES } from "./config-cases";
-import { Mutator } from "./mutate";
+import { parseConfig, parseConfigString } from "../../../assembly/config/parse";
+import { Action, Config, HeaderOp, HeaderOpKind, KeySourceKind } from "../../../assembly/config/model";
+import { CONFIG_CASES } from "../config-cases";
+import { Mutator } from "../mutate";
 
 function opText(op: HeaderOp): string {
   const kind = op.kind == HeaderOpKind.Set ? "set" : op.kind == HeaderOpKind.Add ? "add" : "remove";

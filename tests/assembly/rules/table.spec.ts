@@ -1,6 +1,9 @@
 // The compiled rule table: lookups by raw bytes, action layout, default, lifetime.
-import { Action, Config, HeaderOp, HeaderOpKind, KeySource, KeySourceKind, Route } from "../../assembly/config/model";
-import { RuleTable, metricSafe } from "../../assembly/rules/table";
+import { Action, Config, HeaderOp, HeaderOpKind, KeySource, KeySourceKind, Route } from "../../../assembly/config/model";
+import { RuleTable } from "../../../assembly/rules/table";
+import { compileConfig } from "../../../assembly/rules/compile";
+import { ROUTED_METRIC_PREFIX } from "../../../assembly/rules/metric";
+import { HEADER_SIZE, SLOT_SIZE, ACTION_SIZE, OP_SIZE, SOURCE_SIZE } from "../../../assembly/rules/layout";
 
 function bytesOf(s: string): ArrayBuffer {
   return String.UTF8.encode(s);
@@ -28,7 +31,7 @@ function makeConfig(routeCount: i32, withDefault: bool): Config {
 
 describe("RuleTable", () => {
   it("finds every key of every route and nothing else", () => {
-    let t = RuleTable.compile(makeConfig(1000, true));
+    let t = compileConfig(makeConfig(1000, true));
     expect(t.actionCount).toBe(1001);
     for (let i = 0; i < 1000; i++) {
       expect(lookup(t, "k" + i.toString())).toBe(i);
@@ -41,7 +44,7 @@ describe("RuleTable", () => {
   });
 
   it("puts the destination's :authority before the explicit header operations", () => {
-    let t = RuleTable.compile(makeConfig(3, false));
+    let t = compileConfig(makeConfig(3, false));
     let a = lookup(t, "k2");
     expect(t.opCount(a)).toBe(3);
     expect(str(t.opNamePtr(a, 0), t.opNameLen(a, 0))).toBe(":authority");
@@ -56,16 +59,16 @@ describe("RuleTable", () => {
   });
 
   it("has a default action after the routes, or none", () => {
-    let t = RuleTable.compile(makeConfig(2, true));
+    let t = compileConfig(makeConfig(2, true));
     expect(t.defaultAction).toBe(2);
     expect(str(t.namePtr(2), t.nameLen(2))).toBe("default");
     expect(str(t.prefixPtr(2), t.prefixLen(2))).toBe("/v1");
     expect(str(t.metricNamePtr(2), t.metricNameLen(2))).toBe("routekey.default");
-    expect(RuleTable.compile(makeConfig(2, false)).defaultAction).toBe(-1);
+    expect(compileConfig(makeConfig(2, false)).defaultAction).toBe(-1);
   });
 
   it("keeps key sources and the decision header as bytes", () => {
-    let t = RuleTable.compile(makeConfig(1, false));
+    let t = compileConfig(makeConfig(1, false));
     expect(t.sourceCount).toBe(1);
     expect(t.sourceKind(0)).toBe(<u32>KeySourceKind.Header);
     expect(str(t.sourceNamePtr(0), t.sourceNameLen(0))).toBe("x-env");
@@ -75,7 +78,7 @@ describe("RuleTable", () => {
   });
 
   it("remembers metric ids given by the host", () => {
-    let t = RuleTable.compile(makeConfig(2, false));
+    let t = compileConfig(makeConfig(2, false));
     expect(t.metricId(1)).toBe(-1);
     t.setMetricId(1, 0);
     expect(t.metricId(1)).toBe(0);
@@ -85,7 +88,7 @@ describe("RuleTable", () => {
 
   it("handles keys with multi-byte UTF-8 and equal hashes of different lengths", () => {
     let routes = [new Route("u", ["grüße", "日本"], new Action("u", "u.svc", null, []))];
-    let t = RuleTable.compile(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
+    let t = compileConfig(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
     expect(lookup(t, "grüße")).toBe(0);
     expect(lookup(t, "日本")).toBe(0);
     expect(lookup(t, "gruße")).toBe(-1);
@@ -97,7 +100,7 @@ describe("RuleTable", () => {
       new Route("feature/a.b", ["x"], new Action("feature/a.b", "x.svc", null, [])),
       new Route("ok-name_1", ["y"], new Action("ok-name_1", "y.svc", null, [])),
     ];
-    let t = RuleTable.compile(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
+    let t = compileConfig(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
     expect(str(t.namePtr(0), t.nameLen(0))).toBe("feature/a.b");
     // (the hash suffix is FNV-1a of "feature/a.b", computed independently in JS)
     expect(str(t.metricNamePtr(0), t.metricNameLen(0))).toBe("routekey.routed.route.feature_a_b_2238f3b9");
@@ -113,7 +116,7 @@ describe("RuleTable", () => {
       let ops = [new HeaderOp(HeaderOpKind.Set, "x-same", name), new HeaderOp(HeaderOpKind.Add, "x-" + name, "v")];
       routes.push(new Route(name, [name], new Action(name, null, null, ops)));
     }
-    let t = RuleTable.compile(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
+    let t = compileConfig(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));
     for (let i = 0; i < 300; i++) {
       expect(str(t.opNamePtr(i, 0), t.opNameLen(i, 0))).toBe("x-same");
       expect(str(t.opValuePtr(i, 0), t.opValueLen(i, 0))).toBe("r" + i.toString());
@@ -122,19 +125,26 @@ describe("RuleTable", () => {
     expect(t.opNamePtr(0, 0)).toBe(t.opNamePtr(299, 0), "one copy of a repeated name");
   });
 
-  it("stores a 100k-key table in one block", () => {
-    let t = RuleTable.compile(makeConfig(50000, true));
+  it("stores a 100k-key table in one block of the size its layout says", () => {
+    let routes = 50000;
+    let t = compileConfig(makeConfig(routes, true));
     expect(lookup(t, "alias-49999")).toBe(49999);
-    expect(t.byteSize()).toBeGreaterThan(50000 * 16);
-  });
-});
-
-describe("metricSafe", () => {
-  it("keeps safe names and replaces the rest", () => {
-    expect(metricSafe("dev-1_a")).toBe("dev-1_a");
-    // FNV-1a of the UTF-16 units of "team.a/b c", computed independently in JS
-    expect(metricSafe("team.a/b c")).toBe("team_a_b_c_f3a4f9ed");
-    expect(metricSafe("team.a/b.c")).not.toBe(metricSafe("team.a/b c"), "names that differ only in unsafe characters keep apart");
-    expect(metricSafe("")).toBe("");
+    // The records: 100k keys in 2^18 slots (at most half full), the routes' actions and the default.
+    let records = HEADER_SIZE + (1 << 18) * SLOT_SIZE + <u32>(routes + 1) * ACTION_SIZE;
+    // The text and op records, route by route (makeConfig): its metric name (which ends with its
+    // name), three ops (":authority", x-route, x-debug), the authority value, the x-route value
+    // and the two keys. Shared names are written once.
+    let text: u32 = 0;
+    for (let i = 0; i < routes; i++) {
+      let n = <u32>("r" + i.toString()).length;
+      text += <u32>ROUTED_METRIC_PREFIX.length + n + 3 * OP_SIZE + (n + 9) + n + n + (n + 5);
+    }
+    text += 10 + 7 + 7; // :authority, x-route, x-debug
+    // The default ("default", its metric, one op, "baseline.svc", "/v1"), the source and the decision header.
+    text += 7 + 16 + OP_SIZE + 12 + 3 + SOURCE_SIZE + 5 + 16 + 4;
+    // Each action's ops and the sources are aligned to 4: up to 3 bytes each.
+    let alignment = <u32>(routes + 2) * 3;
+    expect(t.byteSize()).toBeGreaterThanOrEqual(records + text);
+    expect(t.byteSize()).toBeLessThanOrEqual(records + text + alignment);
   });
 });

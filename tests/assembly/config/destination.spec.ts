@@ -1,8 +1,8 @@
 // Destinations and header names/values (config/destination.ts, config/headers.ts).
-import { parseDestination, EXPECTED_DESTINATION } from "../../assembly/config/destination";
+import { parseDestination, EXPECTED_DESTINATION } from "../../../assembly/config/destination";
 import {
   checkHeaderValue, keyHeaderName, opHeaderName, responseHeaderName,
-} from "../../assembly/config/headers";
+} from "../../../assembly/config/headers";
 
 // [destination, authority, pathPrefix ("" = null)]
 const VALID: string[][] = [

@@ -1,0 +1,4 @@
+// Byte and character helpers at the bottom of the import graph: json/, config/, rules/ and
+// filter/ import them; they import nothing of routekey's.
+export { FNV_OFFSET, FNV_PRIME, fnvStep, hashBytes } from "./hash";
+export { isWordChar, isWord } from "./chars";

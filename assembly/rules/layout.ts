@@ -1,0 +1,73 @@
+// The rule table's byte layout: the ONE declaration of its records, their fields' offsets and the
+// records' sizes. rules/builder.ts writes the block with these, rules/table.ts reads it with them;
+// a new field is one more line here (and its writer and reader), never a number in two files.
+//
+// Every field is a u32. A "span" is two of them, a string's offset in the block and its UTF-8
+// length (SPAN_LEN bytes after the offset).
+//
+//   header  [44 B]             slots | mask | actions | actionCount | defaultAction+1 | sources
+//                              | sourceCount | decision (span) | none (span)
+//   slots   [capacity × 16 B]  hash | key (span) | action+1 (0 = empty)
+//   actions [count × 40 B]     ops | opCount | prefix (span) | name (span) | metric (span)
+//                              | metricId+1 (0 = not defined yet) | padding
+//   then, in the order rules/builder.ts wrote them:
+//   ops     [n × 20 B]         per action: kind | name (span) | value (span)
+//   sources [n × 12 B]         kind | name (span)
+//   bytes                      the strings, UTF-8, shared where equal (a header name many routes
+//                              set; a route name, which is the end of its metric name)
+//
+// Each offset is the previous one plus its size, so that inserting a field moves the rest.
+
+/** Bytes of one u32 field. */
+export const U32: u32 = 4;
+/** Bytes of a span (offset, length). */
+export const SPAN: u32 = 8;
+/** Where a span's length is, from the span's start. */
+export const SPAN_LEN: u32 = 4;
+
+// --- header: where the regions are ---
+export const HEADER_SLOTS: u32 = 0;
+export const HEADER_MASK: u32 = HEADER_SLOTS + U32;
+export const HEADER_ACTIONS: u32 = HEADER_MASK + U32;
+export const HEADER_ACTION_COUNT: u32 = HEADER_ACTIONS + U32;
+/** The default action's index + 1 (0 = no default). */
+export const HEADER_DEFAULT: u32 = HEADER_ACTION_COUNT + U32;
+export const HEADER_SOURCES: u32 = HEADER_DEFAULT + U32;
+export const HEADER_SOURCE_COUNT: u32 = HEADER_SOURCES + U32;
+/** The decision header's name; length 0 when the configuration has none. */
+export const HEADER_DECISION: u32 = HEADER_SOURCE_COUNT + U32;
+/** The decision header's value for a request passed unchanged ("none"). */
+export const HEADER_NONE: u32 = HEADER_DECISION + SPAN;
+export const HEADER_SIZE: u32 = HEADER_NONE + SPAN;
+
+// --- slot: one routing key of the open-addressing hash table ---
+export const SLOT_HASH: u32 = 0;
+export const SLOT_KEY: u32 = SLOT_HASH + U32;
+/** The action's index + 1; 0 marks an empty slot. */
+export const SLOT_ACTION: u32 = SLOT_KEY + SPAN;
+export const SLOT_SIZE: u32 = SLOT_ACTION + U32;
+
+// --- action: what a route (or the default) does ---
+/** Offset of the action's first op record. */
+export const ACTION_OPS: u32 = 0;
+export const ACTION_OP_COUNT: u32 = ACTION_OPS + U32;
+/** The destination's path prefix; length 0 for none. */
+export const ACTION_PREFIX: u32 = ACTION_OP_COUNT + U32;
+export const ACTION_NAME: u32 = ACTION_PREFIX + SPAN;
+export const ACTION_METRIC: u32 = ACTION_NAME + SPAN;
+/** The host's metric id + 1, written on first use (0 = not defined yet). */
+export const ACTION_METRIC_ID: u32 = ACTION_METRIC + SPAN;
+/** Rounded up to 8 bytes (40 today, as the block has always been laid out). */
+export const ACTION_SIZE: u32 = (ACTION_METRIC_ID + U32 + 7) & ~7;
+
+// --- op: one header operation ---
+export const OP_KIND: u32 = 0;
+export const OP_NAME: u32 = OP_KIND + U32;
+/** Empty for Remove. */
+export const OP_VALUE: u32 = OP_NAME + SPAN;
+export const OP_SIZE: u32 = OP_VALUE + SPAN;
+
+// --- source: where a routing key is read from ---
+export const SOURCE_KIND: u32 = 0;
+export const SOURCE_NAME: u32 = SOURCE_KIND + U32;
+export const SOURCE_SIZE: u32 = SOURCE_NAME + SPAN;
