@@ -1,6 +1,6 @@
 # Thin wrappers over the npm scripts, so `make` users and CI run the same commands.
 .DEFAULT_GOAL := help
-.PHONY: help install build test start bench validate verify clean
+.PHONY: help install build test start bench validate verify clean image
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,3 +31,13 @@ verify: node_modules ## Named checks against docker-compose Envoy, or the local 
 
 clean: ## Remove build outputs
 	rm -rf build
+
+# The OCI image for Istio's WasmPlugin (istio/Dockerfile; the context is cut down by .dockerignore).
+IMAGE ?= routekey:$(shell node -p "require('./package.json').version")
+
+# The engine check comes first, so that a machine without Docker learns it before any install or build.
+image: ## Build the OCI image for Istio: make image IMAGE=REGISTRY/routekey:TAG
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine reachable (docker info failed): the image cannot be built on this machine; run make image where Docker runs" >&2; exit 1; }
+	@$(MAKE) --no-print-directory build
+	docker build -f istio/Dockerfile -t $(IMAGE) .
+	@echo "built $(IMAGE); WasmPlugin spec.sha256: $$(sha256sum build/routekey.wasm | cut -d' ' -f1)"

@@ -3,74 +3,120 @@
 //   routekey run --config envoy.yaml [--overlay local.yaml] [--workers N] [--log-level LEVEL]
 //   routekey demo [--config FILE] [--overlay FILE] [--workers N] [--log-level LEVEL]
 //   routekey validate FILE...
+//   routekey upstream --name NAME [--port P] [--host H]
+//   routekey --version | --help | COMMAND --help
 //
 // Run directly (`node --import tsx host/app/cli.ts …`, what `npm start` does) or through
 // bin/routekey.js (`npx routekey …`).
 
+import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { LogEntry, LogLevelSetting } from '../lib/index.ts';
-import { BootstrapError, isLoopback, loadBootstrap, parseLogLevel, startRunner, type Runner } from '../runner/index.ts';
-import { runValidate } from './validate.ts';
+import {
+  BootstrapError, isLoopback, loadBootstrap, parseLogLevel, startRunner, type Bootstrap, type Runner,
+} from '../runner/index.ts';
+import { runValidate, scanFile } from './validate.ts';
 
-const USAGE = `usage:
-  routekey run --config envoy.yaml [--overlay local.yaml] [--workers N] [--log-level LEVEL]
+const LEVELS = 'LEVEL: trace, debug, info, warning, error, critical, off.';
+
+/** One usage text per command: `routekey CMD --help` prints its own, `routekey --help` all of them. */
+const COMMAND_USAGE = {
+  run: `  routekey run --config envoy.yaml [--overlay local.yaml] [--workers N] [--log-level LEVEL]
       Serve an Envoy bootstrap (its documented subset) locally: listeners, routes, clusters,
       the wasm filters it names, and the admin listener. The overlay moves addresses:
       {listener: {address, port}, admin: {address, port}, clusters: {NAME: {address, port}},
        wasm: {filename}} (paths relative to the current directory; port 0 = any free port).
-  routekey demo [--config envoy/envoy.yaml] [--overlay envoy/local.yaml] [--workers N] [--log-level LEVEL]
+      The file is a bootstrap (see envoy/envoy.yaml), not the filter's rules: check rules with validate.`,
+  demo: `  routekey demo [--config envoy/envoy.yaml] [--overlay envoy/local.yaml] [--workers N] [--log-level LEVEL]
       Build build/routekey.wasm if needed, start the demo upstreams and the runner (npm start).
-  routekey validate FILE...
-      Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).
-LEVEL: trace, debug, info, warning, error, critical, off.
+      envoy/local.yaml is applied to the demo's own envoy/envoy.yaml only: with --config, the
+      bootstrap's addresses are used as they are unless --overlay is given.`,
+  validate: `  routekey validate [--wasm FILE] FILE...
+      Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).`,
+  upstream: `  routekey upstream --name NAME [--port 8080] [--host 127.0.0.1]
+      A demo upstream: answers every request with JSON {upstream, method, path, headers, bodyBytes}
+      (host/app/demo/upstream.mjs). Listens on 127.0.0.1 unless --host says otherwise
+      (--host 0.0.0.0 in a container); port 0 = any free port.`,
+} as const;
+type Command = keyof typeof COMMAND_USAGE;
+
+const commandUsage = (c: Command) => `usage:\n${COMMAND_USAGE[c]}\n${c === 'validate' || c === 'upstream' ? '' : `${LEVELS}\n`}`;
+
+const USAGE = `usage:
+${Object.values(COMMAND_USAGE).join('\n')}
+  routekey --version | --help | help COMMAND
+${LEVELS}
 `;
 
-class UsageError extends Error {}
+/** The version in package.json, read next to this file (the CLI runs from the checkout or the package). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** A command line mistake: printed as one line with a pointer to --help, exit code 2. */
+class UsageError extends Error {
+  constructor(message: string, readonly command?: Command) {
+    super(message);
+  }
+}
+
+/** A start-up failure already phrased for the user: printed as one line, exit code 1. */
+class CliError extends Error {}
 
 interface Flags {
   config?: string;
   overlay?: string;
   workers?: number;
   logLevel?: LogLevelSetting;
+  name?: string;
+  port?: number;
+  host?: string;
+  help?: boolean;
 }
 
-function parseFlags(args: string[], allowed: Array<keyof Flags>): Flags {
+/** Every option takes a value; `parse` returns undefined for a value it refuses. */
+interface OptionSpec {
+  key: Exclude<keyof Flags, 'help'>;
+  parse?: (v: string) => unknown;
+  expected?: string;
+}
+const workers: OptionSpec = { key: 'workers', parse: (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : undefined), expected: 'a positive integer' };
+const logLevel: OptionSpec = { key: 'logLevel', parse: (v) => parseLogLevel(v), expected: 'trace, debug, info, warning, error, critical or off' };
+const OPTIONS: Record<string, OptionSpec> = {
+  '--config': { key: 'config' },
+  '-c': { key: 'config' },
+  '--overlay': { key: 'overlay' },
+  '--workers': workers,
+  '--log-level': logLevel,
+  '-l': logLevel,
+  '--name': { key: 'name' },
+  '--port': { key: 'port', parse: (v) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : undefined), expected: '0-65535' },
+  '--host': { key: 'host' },
+};
+
+const asksForHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
+function parseFlags(command: Command, args: string[], allowed: Array<keyof Flags>): Flags {
+  // Help wins over whatever else is on the line (a mistyped flag included), as in most CLIs.
+  if (asksForHelp(args)) return { help: true };
   const flags: Flags = {};
+  const usage = (message: string) => new UsageError(message, command);
   for (let i = 0; i < args.length; i++) {
     const raw = args[i]!;
     const [name, inline] = raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined];
     const value = () => {
       const v = inline ?? args[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      if (v === undefined) throw usage(`${name} needs a value`);
       return v;
     };
-    switch (name) {
-      case '--config':
-      case '-c':
-        flags.config = value();
-        break;
-      case '--overlay':
-        flags.overlay = value();
-        break;
-      case '--workers': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--workers: expected a positive integer, got "${v}"`);
-        flags.workers = Number(v);
-        break;
-      }
-      case '--log-level':
-      case '-l': {
-        const v = value();
-        const level = parseLogLevel(v);
-        if (!level) throw new UsageError(`--log-level: expected trace, debug, info, warning, error, critical or off, got "${v}"`);
-        flags.logLevel = level;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option ${raw}`);
-    }
-    const key = name === '-c' ? 'config' : name === '-l' ? 'logLevel' : name === '--log-level' ? 'logLevel' : (name.slice(2) as keyof Flags);
-    if (!allowed.includes(key)) throw new UsageError(`unknown option ${name}`);
+    const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined; // not the prototype's toString
+    if (!option) throw usage(raw.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${raw}"`);
+    const key = option.key;
+    if (!allowed.includes(key)) throw usage(`unknown option ${name}`);
+    const v = value();
+    const parsed = option.parse ? option.parse(v) : v;
+    if (parsed === undefined) throw usage(`${name}: expected ${option.expected}, got "${v}"`);
+    (flags as Record<string, unknown>)[key] = parsed;
   }
   return flags;
 }
@@ -82,7 +128,7 @@ function printPluginLog(e: LogEntry, filterName: string) {
 /** Explains a start-up failure; true when it was one we know how to explain. */
 function explain(e: unknown): boolean {
   const err = e as Error & { logs?: LogEntry[] };
-  if (err instanceof BootstrapError) {
+  if (err instanceof BootstrapError || err instanceof CliError || err?.name === 'DemoError') {
     console.error(`routekey: ${err.message}`);
     return true;
   }
@@ -95,7 +141,95 @@ function explain(e: unknown): boolean {
     for (const l of err.logs ?? []) console.error(`  [${l.level}] ${l.vm}: ${l.message}`);
     return true;
   }
+  const errno = err as NodeJS.ErrnoException;
+  if (errno?.code && errno.path && FILE_PROBLEMS[errno.code]) {
+    // A file the bootstrap names (the .wasm module), read after the bootstrap itself.
+    const hint = errno.path.endsWith('.wasm') ? ' (the wasm filter\'s filename; --overlay FILE with wasm: {filename: build/routekey.wasm} moves it)' : '';
+    console.error(`routekey: ${errno.path}: ${FILE_PROBLEMS[errno.code]}${hint}`);
+    return true;
+  }
   return false;
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+/** Refuses a file given on the command line that cannot be read, naming the flag and the file. */
+function readableFile(flag: string, file: string): string {
+  try {
+    if (statSync(file).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    readFileSync(file, { flag: 'r' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new CliError(`${flag} ${file}: ${FILE_PROBLEMS[code] ?? `cannot read (${code || (e as Error).message})`}`);
+  }
+  return file;
+}
+
+/**
+ * The filter's rules (or a WasmPlugin) given where an Envoy bootstrap is expected: the most
+ * likely first try with one's own rules, which the bootstrap reader would only report as
+ * "static_resources: expected an object".
+ */
+function refuseNonBootstrap(command: Command, file: string) {
+  let found: ReturnType<typeof scanFile>;
+  try {
+    found = scanFile(file, readFileSync(file, 'utf8'));
+  } catch {
+    return; // not readable as JSON/YAML: the bootstrap reader says why
+  }
+  const first = found.configurations[0];
+  if (!first || (first.where !== '' && !first.where.startsWith('WasmPlugin'))) return;
+  const what = first.where === '' ? 'a routekey configuration (the filter\'s rules)' : 'an Istio WasmPlugin';
+  throw new CliError(`${file} looks like ${what}, but ${command} --config expects an Envoy bootstrap that loads the filter ` +
+    `(envoy/envoy.yaml is one: the rules go in its wasm filter's configuration); check the rules alone with: routekey validate ${file}`);
+}
+
+/** Something the runner or the demo listens on, and how the user moves it. */
+interface Socket {
+  address: string;
+  port: number;
+  what: string;
+  move: string;
+}
+
+/** What a bootstrap listens on; `overlay` is the overlay file in use, if any. */
+function sockets(b: Bootstrap, config: string, overlay: string | undefined, withUpstreams: boolean): Socket[] {
+  const field = (f: string) => (overlay ? `${f} in ${overlay} (or another --overlay FILE)` : `--overlay FILE with ${f.replace(/\.port$/, '')}: {port: N}`);
+  const out: Socket[] = b.listeners.map((l, i) => ({
+    ...l.address,
+    what: `listener ${l.name}`,
+    // The overlay's listener entry moves the first listener only.
+    move: i === 0 ? field('listener.port') : `static_resources.listeners[${i}] in ${config}`,
+  }));
+  if (b.admin) out.push({ ...b.admin, what: 'admin', move: field('admin.port') });
+  if (withUpstreams) {
+    for (const c of b.clusters.values()) {
+      for (const e of c.endpoints) out.push({ ...e, what: `demo upstream ${c.name}`, move: field(`clusters.${c.name}.port`) });
+    }
+  }
+  return out;
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use',
+  EACCES: 'may not be opened by this user (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+};
+
+/** Rephrases a failed listen() as one line naming the address, what wanted it and how to move it. */
+function listenProblem(e: unknown, known: Socket[]): CliError | undefined {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.syscall !== 'listen' || !err.code || !LISTEN_PROBLEMS[err.code]) return undefined;
+  const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
+  const site = known.find((s) => s.port === err.port && (s.address === err.address || wildcard(s.address) || s.address === 'localhost'));
+  const where = `${err.address}:${err.port}`;
+  const move = site ? ` (${site.what}): move it with ${site.move}; port 0 = any free port` : '';
+  return new CliError(`${where} ${LISTEN_PROBLEMS[err.code]}${move}`);
 }
 
 /** Resolves when SIGINT/SIGTERM (or /quitquitquit) asks to stop; a second signal exits at once. */
@@ -127,20 +261,29 @@ async function serveUntilStopped(runner: Runner | { close(): Promise<void> }, st
 }
 
 async function cmdRun(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['config', 'overlay', 'workers', 'logLevel']);
-  if (!flags.config) throw new UsageError('run: --config FILE is required');
+  const flags = parseFlags('run', args, ['config', 'overlay', 'workers', 'logLevel']);
+  if (flags.help) return help('run');
+  if (!flags.config) throw new UsageError('--config FILE is required', 'run');
+  readableFile('--config', flags.config);
+  if (flags.overlay) readableFile('--overlay', flags.overlay);
+  refuseNonBootstrap('run', flags.config);
   const bootstrap = loadBootstrap(flags.config, flags.overlay);
   for (const w of bootstrap.warnings) console.error(`routekey: warning: ${w}`);
   const stop = stopSignal();
-  const runner = await startRunner({
-    bootstrap,
-    workers: flags.workers,
-    logLevel: flags.logLevel,
-    onPluginLog: (e, f) => printPluginLog(e, f.name),
-    accessLog: (line) => console.log(line),
-    log: (line) => console.error(`routekey: ${line}`),
-    onQuit: () => stop.trigger('/quitquitquit'),
-  });
+  let runner: Runner;
+  try {
+    runner = await startRunner({
+      bootstrap,
+      workers: flags.workers,
+      logLevel: flags.logLevel,
+      onPluginLog: (e, f) => printPluginLog(e, f.name),
+      accessLog: (line) => console.log(line),
+      log: (line) => console.error(`routekey: ${line}`),
+      onQuit: () => stop.trigger('/quitquitquit'),
+    });
+  } catch (e) {
+    throw listenProblem(e, sockets(bootstrap, flags.config, flags.overlay, false)) ?? e;
+  }
   for (const l of runner.listeners) console.error(`routekey: listener ${l.name} on ${l.address}:${l.port}`);
   if (runner.admin) {
     const a = runner.admin;
@@ -155,17 +298,64 @@ async function cmdRun(args: string[]): Promise<number> {
 }
 
 async function cmdDemo(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['config', 'overlay', 'workers', 'logLevel']);
+  const flags = parseFlags('demo', args, ['config', 'overlay', 'workers', 'logLevel']);
+  if (flags.help) return help('demo');
+  if (flags.config) {
+    readableFile('--config', flags.config);
+    refuseNonBootstrap('demo', flags.config);
+  }
+  if (flags.overlay) readableFile('--overlay', flags.overlay);
   const demo = await import('./demo/index.ts');
   if (demo.wasmIsStale()) {
     console.log('routekey: build/routekey.wasm is missing or older than assembly/; running npm run build');
     await demo.buildWasm();
   }
   const stop = stopSignal();
-  const running = await demo.startDemo({ config: flags.config, overlay: flags.overlay, workers: flags.workers, logLevel: flags.logLevel });
+  let known: Socket[] = [];
+  const running = await demo.startDemo({
+    config: flags.config, overlay: flags.overlay, workers: flags.workers, logLevel: flags.logLevel,
+    loaded: (b, overlay) => {
+      known = sockets(b, flags.config ?? demo.DEMO_CONFIG, overlay, true);
+    },
+  }).catch((e: unknown) => {
+    throw listenProblem(e, known) ?? e;
+  });
   console.log(demo.demoInstructions(running));
   await serveUntilStopped(running, stop);
   return 0;
+}
+
+async function cmdUpstream(args: string[]): Promise<number> {
+  const flags = parseFlags('upstream', args, ['name', 'port', 'host']);
+  if (flags.help) return help('upstream');
+  if (!flags.name) throw new UsageError('--name NAME is required (what the upstream answers as "upstream")', 'upstream');
+  const { startUpstream } = await import('./demo/upstream.mjs');
+  // Loopback by default, unlike upstream.mjs run bare (0.0.0.0 for its container): on a
+  // workstation the runner reaches it on 127.0.0.1 and nobody else needs to.
+  const host = flags.host ?? '127.0.0.1';
+  const port = flags.port ?? 8080;
+  const up = await startUpstream({ name: flags.name, port, host }).catch((e: unknown) => {
+    throw listenProblem(e, [{ address: host, port, what: `upstream ${flags.name}`, move: '--port' }]) ?? e;
+  });
+  console.log(`routekey: upstream ${up.name} listening on ${up.address}:${up.port}`);
+  const stop = stopSignal();
+  await serveUntilStopped(up, stop);
+  return 0;
+}
+
+function help(command: Command): number {
+  console.log(commandUsage(command));
+  return 0;
+}
+
+/** validate parses its own arguments (host/app/validate.ts); an option it does not know is a usage error here, not a file name. */
+function checkValidateOptions(args: string[]) {
+  if (asksForHelp(args)) return;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--wasm') i++;
+    else if (a.startsWith('-') && !a.startsWith('--wasm=')) throw new UsageError(`unknown option ${a}`, 'validate');
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -177,19 +367,33 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await cmdDemo(args);
       case 'validate':
+        checkValidateOptions(args);
         return await runValidate(args);
-      case undefined:
+      case 'upstream':
+        return await cmdUpstream(args);
+      case '--version':
+      case '-V':
+        console.log(version());
+        return 0;
       case 'help':
+        // validate's full text lives with its argument parser (host/app/validate.ts).
+        if (args[0] === 'validate') return await runValidate(['--help']);
+        if (args[0] && args[0] in COMMAND_USAGE) return help(args[0] as Command);
+        if (args[0]) throw new UsageError(`unknown command "${args[0]}"`);
+        console.log(USAGE);
+        return 0;
+      case undefined:
       case '--help':
       case '-h':
         (command === undefined ? console.error : console.log)(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(command.startsWith('-') ? `unknown option ${command}` : `unknown command "${command}"`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`routekey: ${e.message}\n\n${USAGE}`);
+      const where = e.command ? `routekey ${e.command}` : 'routekey';
+      console.error(`${where}: ${e.message} (${where} --help for usage)`);
       return 2;
     }
     if (explain(e)) return 1;

@@ -177,7 +177,8 @@ test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the 
   assert.ok(!volumes.some((v) => v.source.startsWith('../build/')), 'no single file of build/ is mounted');
   // Without Docker, local.yaml reads the same file from the checkout (compose paths are relative to envoy/).
   assert.equal(overlay.wasm.filename, posix.join(posix.normalize(`envoy/${build!.source}`), posix.basename(filename)));
-  assert.deepEqual([...envoy.ports].sort(), ['10000:10000', '9901:9901']);
+  // Admin published on the host's loopback only (anyone who reaches it can POST /quitquitquit).
+  assert.deepEqual([...envoy.ports].sort(), ['10000:10000', '127.0.0.1:9901:9901']);
   assert.ok(envoy.command.includes('/etc/envoy/envoy.yaml'));
 
   for (const c of clusters) {

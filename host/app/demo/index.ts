@@ -6,12 +6,21 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogLevelSetting } from '../../lib/index.ts';
-import { loadBootstrap, startRunner, type Runner, type StartPlugin } from '../../runner/index.ts';
+import { loadBootstrap, startRunner, type Bootstrap, type Runner, type StartPlugin } from '../../runner/index.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export { startUpstream };
 export type { Upstream };
+
+/** The demo's own bootstrap and overlay: the overlay is written for this bootstrap's clusters only. */
+export const DEMO_CONFIG = join(REPO_ROOT, 'envoy', 'envoy.yaml');
+export const DEMO_OVERLAY = join(REPO_ROOT, 'envoy', 'local.yaml');
+
+/** A failure the demo can state in one line (the CLI prints the message, no stack). */
+export class DemoError extends Error {
+  override name = 'DemoError';
+}
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::']);
 
@@ -52,6 +61,8 @@ export interface DemoOptions {
   startPlugin?: StartPlugin;
   /** Everything the demo has to say (warnings, plugin logs, access log). */
   print?: (line: string) => void;
+  /** Hears the bootstrap as read (overlay applied) and the overlay file used, before anything listens. */
+  loaded?: (bootstrap: Bootstrap, overlay: string | undefined) => void;
 }
 
 export interface Demo {
@@ -66,19 +77,28 @@ export interface Demo {
  */
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const print = opts.print ?? ((l: string) => console.log(l));
-  const config = opts.config ?? join(REPO_ROOT, 'envoy', 'envoy.yaml');
-  const overlay = opts.overlay ?? join(REPO_ROOT, 'envoy', 'local.yaml');
-  if (!existsSync(config)) throw new Error(`${config}: not found (the demo needs the Envoy bootstrap)`);
-  const bootstrap = loadBootstrap(config, existsSync(overlay) ? overlay : undefined, { overlayDir: REPO_ROOT });
-  if (!existsSync(overlay)) print(`note: ${overlay} not found; using the bootstrap's addresses as they are`);
+  const config = opts.config ?? DEMO_CONFIG;
+  // envoy/local.yaml names the demo bootstrap's clusters (default, dev): applied to another
+  // bootstrap it would fail on a cluster that is not there, so it goes with the demo's own
+  // bootstrap only. With --config, --overlay is the user's to give.
+  let overlay = opts.overlay;
+  if (overlay === undefined && opts.config === undefined) {
+    if (existsSync(DEMO_OVERLAY)) overlay = DEMO_OVERLAY;
+    else print(`note: ${DEMO_OVERLAY} not found; using the bootstrap's addresses as they are`);
+  } else if (overlay === undefined) {
+    print(`note: ${config}: the demo overlay (envoy/local.yaml) is not applied to your bootstrap; its addresses are used as they are (--overlay FILE moves them)`);
+  }
+  if (!existsSync(config)) throw new DemoError(`${config}: not found (the demo needs an Envoy bootstrap)`);
+  const bootstrap = loadBootstrap(config, overlay, { overlayDir: REPO_ROOT });
   for (const w of bootstrap.warnings) print(`warning: ${w}`);
+  opts.loaded?.(bootstrap, overlay);
 
   const upstreams: Upstream[] = [];
   try {
     for (const c of bootstrap.clusters.values()) {
       for (const e of c.endpoints) {
         if (!LOOPBACK.has(e.address)) {
-          throw new Error(`cluster ${c.name}: endpoint ${e.address}:${e.port} is not on this machine; map it in the overlay (clusters.${c.name})`);
+          throw new DemoError(`cluster ${c.name}: endpoint ${e.address}:${e.port} is not on this machine; map it in the overlay (clusters.${c.name})`);
         }
         const host = e.address === 'localhost' ? '127.0.0.1' : e.address;
         const up = await startUpstream({ name: c.name, port: e.port, host });

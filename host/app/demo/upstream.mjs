@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A demo upstream with no dependencies: answers every request with JSON saying who it is and what
 // it received. Runs as `node upstream.mjs --name dev --port 8080 [--host 0.0.0.0]` (also in a
-// node:20-alpine container) or in-process through startUpstream().
+// node:20-alpine container), as `routekey upstream --name dev --port 8080` (host/app/cli.ts; it
+// listens on 127.0.0.1 unless --host says otherwise) or in-process through startUpstream().
 //
 //   {"upstream": "dev", "method": "GET", "path": "/hello", "headers": {...}, "bodyBytes": 0}
 
