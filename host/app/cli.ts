@@ -227,7 +227,7 @@ function listenProblem(e: unknown, known: Socket[]): CliError | undefined {
   if (err?.syscall !== 'listen' || !err.code || !LISTEN_PROBLEMS[err.code]) return undefined;
   const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
   const site = known.find((s) => s.port === err.port && (s.address === err.address || wildcard(s.address) || s.address === 'localhost'));
-  const where = `${err.address}:${err.port}`;
+  const where = `${err.address?.includes(':') ? `[${err.address}]` : err.address}:${err.port}`;
   const move = site ? ` (${site.what}): move it with ${site.move}; port 0 = any free port` : '';
   return new CliError(`${where} ${LISTEN_PROBLEMS[err.code]}${move}`);
 }

@@ -46,9 +46,10 @@ export function wasmIsStale(root = REPO_ROOT): boolean {
 export function buildWasm(root = REPO_ROOT): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-    child.on('error', reject);
+    child.on('error', (e) => reject(new DemoError(`cannot run npm run build: ${e.message}`)));
     child.on('exit', (code, signal) =>
-      code === 0 ? resolvePromise() : reject(new Error(`npm run build failed (${signal ?? `exit ${code}`})`)),
+      // The compiler's own output is above it: one line says what failed.
+      code === 0 ? resolvePromise() : reject(new DemoError(`npm run build failed (${signal ?? `exit ${code}`}); its output is above`)),
     );
   });
 }
