@@ -18,7 +18,9 @@
 //         vm_config {vm_id, configuration, code.local.filename | inline_bytes}, fail_open,
 //         failure_policy), then envoy.filters.http.router last.
 //   static_resources.clusters[] {name, type STATIC | STRICT_DNS | LOGICAL_DNS, connect_timeout,
-//     load_assignment.endpoints[].lb_endpoints[].endpoint.address.socket_address}
+//     load_assignment.endpoints[].lb_endpoints[].endpoint.address.socket_address,
+//     circuit_breakers.thresholds[] {priority DEFAULT, max_connections, max_pending_requests,
+//     max_requests} (host/runner/circuit-breakers.ts)}
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';

@@ -12,6 +12,7 @@ import type { HeaderList } from '../lib/index.ts';
 import { fromRawHeaders } from '../lib/index.ts';
 import { writeOrPause } from './body.ts';
 import { header } from './header-list.ts';
+import { requestTarget } from './http1-codec.ts';
 import type { Listener } from './model.ts';
 
 export interface DownstreamRequest {
@@ -24,16 +25,19 @@ export interface DownstreamRequest {
 
 /**
  * Envoy's request headers: Host becomes :authority, the request line :path and :method, :scheme is
- * http; x-forwarded-proto is added when absent, x-request-id too when the listener generates them.
+ * http — an absolute-form target gives :authority, :path and :scheme instead (http1-codec.ts, which
+ * has refused the targets it cannot convert); x-forwarded-proto is added when absent, x-request-id too when the listener generates them.
  */
 export function readRequest(req: http.IncomingMessage, listener: Listener): DownstreamRequest {
   const raw = req.rawHeaders;
-  const host = fromRawHeaders(raw, new Set()).find(([k]) => k === 'host')?.[1] ?? '';
+  const target = requestTarget(req.url ?? '/');
+  const absolute = 'error' in target ? undefined : target;
+  const host = absolute?.authority ?? fromRawHeaders(raw, new Set()).find(([k]) => k === 'host')?.[1] ?? '';
   const headers: HeaderList = [
     [':authority', host],
-    [':path', req.url ?? '/'],
+    [':path', absolute?.path ?? req.url ?? '/'],
     [':method', req.method ?? 'GET'],
-    [':scheme', 'http'],
+    [':scheme', absolute?.scheme ?? 'http'],
   ];
   for (const [k, v] of fromRawHeaders(raw)) if (k !== 'host') headers.push([k, v]);
   if (header(headers, 'x-forwarded-proto') === undefined) headers.push(['x-forwarded-proto', 'http']);

@@ -21,7 +21,9 @@ import { DownstreamResponse, readRequest } from './downstream.ts';
 import { ExchangeRecord } from './exchange-record.ts';
 import { FilterChain } from './filter-chain.ts';
 import type { ListenerContext } from './listener-context.ts';
-import { type GeneratedReply, replyBytes, replyHeaders, streamIdleTimeout, upstreamReset, upstreamTimeout } from './local-reply.ts';
+import {
+  type GeneratedReply, replyBytes, replyHeaders, streamIdleTimeout, upstreamOverflow, upstreamReset, upstreamTimeout,
+} from './local-reply.ts';
 import { type RouteDecision, selectRoute } from './route-selection.ts';
 import { UpstreamCall, type UpstreamFailure } from './upstream-call.ts';
 
@@ -101,8 +103,11 @@ export class Exchange {
   private forward(target: Forward, headers: HeaderList, hasBody: boolean) {
     const { cluster, endpoint } = target;
     this.record.upstreamHost = `${endpoint.address}:${endpoint.port}`;
+    const pool = this.ctx.pools.of(cluster);
+    const slot = pool.admit(endpoint);
+    if (!slot) return this.upstreamFailed({ kind: 'overflow' }, target);
     const call = new UpstreamCall(
-      { ...target, agent: this.ctx.agents.agent(cluster) }, headers, hasBody, this.ctx.listener.serverName,
+      { ...target, agent: pool.agent, slot }, headers, hasBody, this.ctx.listener.serverName,
       (name) => this.ctx.inc(`cluster.${cluster.name}.${name}`),
       { response: (res, list, noBody) => this.upstreamResponded(res, list, noBody), failed: (f) => this.upstreamFailed(f, target) },
     );
@@ -150,6 +155,11 @@ export class Exchange {
       this.record.responseFlags = 'UT';
       if (!this.response.started) this.sendLocal(upstreamTimeout());
       else this.response.destroy();
+      return;
+    }
+    if (f.kind === 'overflow') {
+      this.record.responseFlags = 'UO';
+      this.sendLocal(upstreamOverflow());
       return;
     }
     if (this.response.started) {

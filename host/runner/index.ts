@@ -5,6 +5,7 @@ import type { LogEntry, LogLevelSetting, Plugin, PluginOptions } from '../lib/in
 import { createHostProcess, startPlugin } from '../lib/index.ts';
 import { AdminServer } from './admin.ts';
 import type { Bootstrap, WasmFilter } from './model.ts';
+import { ClusterPools } from './connection-pool.ts';
 import { ListenerProxy } from './proxy.ts';
 import { Stats } from './stats.ts';
 import { clusterResolver, EndpointPicker } from './upstreams.ts';
@@ -70,12 +71,14 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   let admin: AdminServer | undefined;
   const picker = new EndpointPicker();
   const resolver = clusterResolver(b.clusters, picker);
+  const pools = new ClusterPools(stats);
   // One Envoy process: every plugin of a vm_id, on any listener, shares its data and queues.
   const hostProcess = createHostProcess();
 
   const close = async () => {
     live = false;
     await Promise.allSettled([...proxies.map((p) => p.close()), admin?.close()]);
+    pools.close();
     await Promise.allSettled(plugins.map((p) => p.close()));
   };
 
@@ -136,6 +139,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         listener: l,
         clusters: b.clusters,
         picker,
+        pools,
         plugins: perListener[i]!,
         stats,
         accessLog: opts.accessLog,

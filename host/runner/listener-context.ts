@@ -5,7 +5,8 @@
 import type { Plugin } from '../lib/index.ts';
 import type { Cluster, Listener } from './model.ts';
 import type { VirtualHostIndex } from './routing.ts';
-import type { AgentPool, EndpointPicker } from './upstreams.ts';
+import type { ClusterPools } from './connection-pool.ts';
+import type { EndpointPicker } from './upstreams.ts';
 
 export interface ListenerContext {
   readonly listener: Listener;
@@ -14,7 +15,8 @@ export interface ListenerContext {
   readonly virtualHosts: VirtualHostIndex;
   readonly clusters: Map<string, Cluster>;
   readonly picker: EndpointPicker;
-  readonly agents: AgentPool;
+  /** Every cluster's connection pool and circuit breakers, shared by all listeners. */
+  readonly pools: ClusterPools;
   /** Counts `http.<stat_prefix>.<name>` (the connection manager's stats). */
   stat(name: string): void;
   /** Counts a stat by its full name (`cluster.<name>.…`). */

@@ -36,6 +36,14 @@ export function upstreamReset(reason: string): GeneratedReply {
     `upstream_reset_before_response_started{${reason.replace(/ /g, '_')}}`);
 }
 
+/**
+ * A circuit breaker refused the request (UO): the router's reply for a pool overflow, Envoy's
+ * reset reason "overflow", with x-envoy-overloaded as the router adds it to dropped requests.
+ */
+export function upstreamOverflow(): GeneratedReply {
+  return { ...upstreamReset('overflow'), headers: [['x-envoy-overloaded', 'true']] };
+}
+
 export function replyBytes(r: GeneratedReply): Buffer {
   const body = r.body;
   return typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);

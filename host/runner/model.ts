@@ -2,6 +2,7 @@
 // router and admin server serve. Types only.
 
 import type { FailurePolicy } from '../lib/index.ts';
+import type { Thresholds } from './circuit-breakers.ts';
 
 export interface SocketAddress {
   address: string;
@@ -14,6 +15,8 @@ export interface Cluster {
   type: 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS';
   endpoints: SocketAddress[];
   connectTimeoutMs: number;
+  /** The DEFAULT priority's circuit breakers (Envoy's defaults unless the cluster sets them). */
+  circuitBreakers: Thresholds;
 }
 
 export type PathMatch =

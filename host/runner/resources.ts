@@ -2,6 +2,7 @@
 // (virtual hosts, routes, Envoy's domain rules).
 
 import { asciiLower } from '../lib/index.ts';
+import { readCircuitBreakers } from './circuit-breakers.ts';
 import { BootstrapError, describe, Fields, type Json, parseDuration, type Reader } from './fields.ts';
 import type { Cluster, PathMatch, RouteEntry, RouteTable, SocketAddress, VirtualHost } from './model.ts';
 
@@ -59,8 +60,9 @@ export function readCluster(value: Json, path: string, r: Reader): Cluster {
     });
     la.done();
   }
+  const circuitBreakers = readCircuitBreakers(c, r);
   c.done();
-  return { name, type, endpoints, connectTimeoutMs };
+  return { name, type, endpoints, connectTimeoutMs, circuitBreakers };
 }
 
 function readRoute(value: Json, path: string, r: Reader): RouteEntry {

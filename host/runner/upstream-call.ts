@@ -1,7 +1,8 @@
 // One request to a cluster endpoint, the way Envoy's router makes it: the route's rewrites applied
 // (prefix_rewrite, host_rewrite_literal), hop-by-hop headers dropped, the cluster's connect_timeout
 // while connecting and the route's timeout from the end of the request to the response headers,
-// the cluster's upstream_rq_* / upstream_cx_* stats. What a failure means to the client is the
+// the cluster's upstream_rq_* / upstream_cx_* stats, over the cluster's pooled connections
+// (connection-pool.ts: the request holds its slot until it is done). What a failure means to the client is the
 // exchange's to say (exchange.ts); this only tells which failure it was.
 
 import http from 'node:http';
@@ -9,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { HeaderList } from '../lib/index.ts';
 import { fromRawHeaders, HOP_BY_HOP, toByteString } from '../lib/index.ts';
 import { writeOrPause } from './body.ts';
+import type { PoolSlot } from './connection-pool.ts';
 import { header, setHeader } from './header-list.ts';
 import type { Cluster, RouteEntry, SocketAddress } from './model.ts';
 
@@ -16,8 +18,10 @@ export interface UpstreamTarget {
   route: RouteEntry;
   cluster: Cluster;
   endpoint: SocketAddress;
-  /** The cluster's keep-alive agent (upstreams.ts). */
+  /** The cluster's keep-alive agent (connection-pool.ts). */
   agent: http.Agent;
+  /** The request's place under the cluster's circuit breakers, admitted before the call. */
+  slot: PoolSlot;
 }
 
 export type UpstreamFailure =
@@ -26,7 +30,9 @@ export type UpstreamFailure =
   /** No connection (UF): refused, unreachable, or connect_timeout passed. */
   | { kind: 'connect'; reason: 'connection failure' | 'connection timeout'; error: Error }
   /** The connection broke (UC before the response, UR after it started). */
-  | { kind: 'reset'; reason: 'connection termination'; error: Error };
+  | { kind: 'reset'; reason: 'connection termination'; error: Error }
+  /** A circuit breaker refused the request (UO): max_pending_requests, or max_requests on attach. */
+  | { kind: 'overflow' };
 
 export interface UpstreamEvents {
   /** The response headers as the filters get them; noBody: the response ends with them. */
@@ -88,18 +94,23 @@ export class UpstreamCall {
       setHost: false,
     });
     this.req = req;
+    req.once('close', () => target.slot.release());
+    // Envoy's attachStreamToClient: the request leaves the pending list once its connection is up.
+    const attached = () => {
+      this.connected = true;
+      if (target.slot.attached()) return;
+      this.abandon();
+      events.failed({ kind: 'overflow' });
+    };
     req.on('socket', (s) => {
-      if (!s.connecting) {
-        this.connected = true;
-        return;
-      }
+      if (!s.connecting) return attached();
       const t = setTimeout(() => {
         this.connectTimedOut = true;
         req.destroy(new Error('connect timeout'));
       }, cluster.connectTimeoutMs);
       s.once('connect', () => {
-        this.connected = true;
         clearTimeout(t);
+        attached();
       });
       s.once('close', () => clearTimeout(t));
     });

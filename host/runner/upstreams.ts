@@ -1,8 +1,7 @@
 // The runner's upstream side: which endpoint of a cluster gets the next request — round robin, one
 // state per cluster shared by the router and proxy_http_call, like one Envoy cluster's load
-// balancer — and one keep-alive agent per cluster for the router.
+// balancer. The router's connections to it are connection-pool.ts's.
 
-import http from 'node:http';
 import type { ClusterResolver } from '../lib/index.ts';
 import type { Cluster, SocketAddress } from './model.ts';
 
@@ -25,19 +24,4 @@ export function clusterResolver(clusters: Map<string, Cluster>, picker: Endpoint
     const e = c && picker.pick(c);
     return e && { host: e.address, port: e.port };
   };
-}
-
-/** One keep-alive agent per cluster. */
-export class AgentPool {
-  private readonly agents = new Map<string, http.Agent>();
-
-  agent(c: Cluster): http.Agent {
-    let a = this.agents.get(c.name);
-    if (!a) this.agents.set(c.name, (a = new http.Agent({ keepAlive: true })));
-    return a;
-  }
-
-  close(): void {
-    for (const a of this.agents.values()) a.destroy();
-  }
 }

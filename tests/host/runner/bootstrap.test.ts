@@ -55,18 +55,32 @@ describe('bootstrap reader', () => {
       /config\.configuration\.@type: configuration type type\.googleapis\.com\/google\.protobuf\.Duration is not supported/);
   });
 
+  test('circuit breakers: Envoy\'s defaults (1024 each), the DEFAULT threshold when given, HIGH ignored with a warning', () => {
+    const cluster = (f: (d: any) => void) => readBootstrap(doc(f));
+    const dflt = cluster(() => {}).clusters.values().next().value!;
+    assert.deepEqual(dflt.circuitBreakers, { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 });
+    const b = cluster((d) => (d.static_resources.clusters[0].circuit_breakers = { thresholds: [
+      { priority: 'HIGH', max_connections: 1 },
+      { max_connections: 8, max_pending_requests: '4', max_retries: 3 },
+    ] }));
+    assert.deepEqual(b.clusters.values().next().value!.circuitBreakers, { maxConnections: 8, maxPendingRequests: 4, maxRequests: 1024 });
+    assert.ok(b.warnings.some((w) => /circuit_breakers\.thresholds\[0\]: priority HIGH ignored/.test(w)), b.warnings.join('\n'));
+    refused(doc((d) => (d.static_resources.clusters[0].circuit_breakers = { thresholds: [{ max_requests: -1 }] })),
+      /thresholds\[0\]\.max_requests: expected an unsigned 32-bit integer/);
+  });
+
   test('warns once per ignored field, naming its path', () => {
     const b = readBootstrap(doc((d) => {
       d.layered_runtime = {};
       d.static_resources.listeners[0].per_connection_buffer_limit_bytes = 1024;
       d.static_resources.clusters[0].lb_policy = 'LEAST_REQUEST';
-      d.static_resources.clusters[0].circuit_breakers = {};
+      d.static_resources.clusters[0].upstream_connection_options = {};
       hcm(d).use_remote_address = true;
     }));
     assert.deepEqual(b.warnings.sort(), [
       'layered_runtime: ignored by the local runner',
-      'static_resources.clusters[0].circuit_breakers: ignored by the local runner',
       'static_resources.clusters[0].lb_policy: LEAST_REQUEST ignored: the local runner uses ROUND_ROBIN',
+      'static_resources.clusters[0].upstream_connection_options: ignored by the local runner',
       'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.use_remote_address: ignored by the local runner',
       'static_resources.listeners[0].per_connection_buffer_limit_bytes: ignored by the local runner',
     ]);

@@ -19,7 +19,7 @@ function context(): RouteContext & { counted: string[] } {
       ],
     }];
   }));
-  b.clusters.set('empty', { name: 'empty', type: 'STATIC', endpoints: [], connectTimeoutMs: 250 });
+  b.clusters.set('empty', { name: 'empty', type: 'STATIC', endpoints: [], connectTimeoutMs: 250, circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 } });
   const counted: string[] = [];
   return {
     virtualHosts: new VirtualHostIndex(b.listeners[0]!.routeTable),
