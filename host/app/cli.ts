@@ -1,6 +1,9 @@
 // routekey's command line.
 //
 //   routekey run --config envoy.yaml [--overlay local.yaml] [--workers N] [--log-level LEVEL]
+//   routekey run --rules rules.json --upstream NAME=HOST:PORT... [--port P] [--admin-port P] [--print-envoy]
+//   routekey explain --config FILE [-H 'NAME: VALUE']... [-X METHOD] [--authority HOST] [PATH]
+//   routekey explain --config FILE --table requests.yaml
 //   routekey demo [--config FILE] [--overlay FILE] [--workers N] [--log-level LEVEL]
 //   routekey validate FILE...
 //   routekey upstream --name NAME [--port P] [--host H]
@@ -13,8 +16,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { LogEntry, LogLevelSetting } from '../lib/index.ts';
 import {
-  BootstrapError, isLoopback, loadBootstrap, parseLogLevel, startRunner, type Bootstrap, type Runner,
+  BootstrapError, isLoopback, loadBootstrap, parseLogLevel, readBootstrap, startRunner, type Bootstrap, type Runner,
 } from '../runner/index.ts';
+import { runExplain } from './explain.ts';
+import { envoyYaml, rulesBootstrap } from './rules-bootstrap.ts';
+import { parseUpstreamFlag, type UpstreamFlag } from './upstream-map.ts';
+import { UserError } from './user-error.ts';
 import { runValidate, scanFile } from './validate.ts';
 
 const LEVELS = 'LEVEL: trace, debug, info, warning, error, critical, off.';
@@ -26,11 +33,27 @@ const COMMAND_USAGE = {
       the wasm filters it names, and the admin listener. The overlay moves addresses:
       {listener: {address, port}, admin: {address, port}, clusters: {NAME: {address, port}},
        wasm: {filename}} (paths relative to the current directory; port 0 = any free port).
-      The file is a bootstrap (see envoy/envoy.yaml), not the filter's rules: check rules with validate.`,
+      The file is a bootstrap (see envoy/envoy.yaml), not the filter's rules: check rules with validate.
+  routekey run --rules rules.json --upstream NAME=HOST:PORT... [--port 10000] [--admin-port 9901] [--print-envoy]
+      Serve your own rules without writing a bootstrap: one listener on 127.0.0.1:PORT, the filter
+      with the rules (JSON or YAML), a virtual host per destination the rules can produce (asked of
+      build/routekey.wasm) and a cluster per upstream. A destination's host is served by the
+      --upstream NAMEd that host, or else its first DNS label (dev.svc:8080 → dev.svc=…, else dev=…);
+      --upstream default=… also takes requests the filter leaves alone (the * virtual host).
+      --print-envoy writes that bootstrap as envoy.yaml to stdout instead (run --config reads it).`,
   demo: `  routekey demo [--config envoy/envoy.yaml] [--overlay envoy/local.yaml] [--workers N] [--log-level LEVEL]
       Build build/routekey.wasm if needed, start the demo upstreams and the runner (npm start).
       envoy/local.yaml is applied to the demo's own envoy/envoy.yaml only: with --config, the
       bootstrap's addresses are used as they are unless --overlay is given.`,
+  explain: `  routekey explain --config FILE [-H 'NAME: VALUE']... [-X GET] [--authority localhost] [--wasm FILE] [PATH]
+  routekey explain --config FILE --table requests.yaml
+      What the built filter (build/routekey.wasm) does with a request: its decision (the route's
+      name, default or passthrough), the request headers it rewrites, and, when FILE is an Envoy
+      bootstrap, the virtual host, route and cluster the router picks afterwards. FILE: rules
+      (JSON/YAML), an Envoy bootstrap or a WasmPlugin. --table: a list of
+      {name?, request: {headers, path, authority, method}, expect: {route, authority, headers,
+      cluster, virtualHost}} (all optional; headers: {NAME: null} = absent); one line per
+      mismatch, exit 1 on any (for CI). Example: examples/requests.yaml.`,
   validate: `  routekey validate [--wasm FILE] FILE...
       Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).`,
   upstream: `  routekey upstream --name NAME [--port 8080] [--host 127.0.0.1]
@@ -40,7 +63,7 @@ const COMMAND_USAGE = {
 } as const;
 type Command = keyof typeof COMMAND_USAGE;
 
-const commandUsage = (c: Command) => `usage:\n${COMMAND_USAGE[c]}\n${c === 'validate' || c === 'upstream' ? '' : `${LEVELS}\n`}`;
+const commandUsage = (c: Command) => `usage:\n${COMMAND_USAGE[c]}\n${c === 'validate' || c === 'upstream' || c === 'explain' ? '' : `${LEVELS}\n`}`;
 
 const USAGE = `usage:
 ${Object.values(COMMAND_USAGE).join('\n')}
@@ -61,7 +84,7 @@ class UsageError extends Error {
 }
 
 /** A start-up failure already phrased for the user: printed as one line, exit code 1. */
-class CliError extends Error {}
+class CliError extends UserError {}
 
 interface Flags {
   config?: string;
@@ -71,17 +94,38 @@ interface Flags {
   name?: string;
   port?: number;
   host?: string;
+  rules?: string;
+  upstream?: UpstreamFlag[];
+  adminPort?: number;
+  printEnvoy?: boolean;
+  header?: Array<[string, string]>;
+  method?: string;
+  authority?: string;
+  table?: string;
+  wasm?: string;
+  /** The one positional argument of explain (the request path). */
+  path?: string;
   help?: boolean;
 }
 
 /** Every option takes a value; `parse` returns undefined for a value it refuses. */
 interface OptionSpec {
-  key: Exclude<keyof Flags, 'help'>;
+  key: Exclude<keyof Flags, 'help' | 'path'>;
   parse?: (v: string) => unknown;
   expected?: string;
+  /** May be given more than once: the values are collected in a list. */
+  repeat?: boolean;
+  /** Takes no value: present = true. */
+  boolean?: boolean;
 }
 const workers: OptionSpec = { key: 'workers', parse: (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : undefined), expected: 'a positive integer' };
 const logLevel: OptionSpec = { key: 'logLevel', parse: (v) => parseLogLevel(v), expected: 'trace, debug, info, warning, error, critical or off' };
+const port = (v: string) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : undefined);
+const header = (v: string): [string, string] | undefined => {
+  const colon = v.indexOf(':', v.startsWith(':') ? 1 : 0); // a pseudo-header such as ':path: /x'
+  const name = colon > 0 ? v.slice(0, colon).trim() : '';
+  return /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ? [name, v.slice(colon + 1).trim()] : undefined;
+};
 const OPTIONS: Record<string, OptionSpec> = {
   '--config': { key: 'config' },
   '-c': { key: 'config' },
@@ -90,8 +134,19 @@ const OPTIONS: Record<string, OptionSpec> = {
   '--log-level': logLevel,
   '-l': logLevel,
   '--name': { key: 'name' },
-  '--port': { key: 'port', parse: (v) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : undefined), expected: '0-65535' },
+  '--port': { key: 'port', parse: port, expected: '0-65535' },
   '--host': { key: 'host' },
+  '--rules': { key: 'rules' },
+  '--upstream': { key: 'upstream', parse: parseUpstreamFlag, expected: 'NAME=HOST:PORT (e.g. dev=127.0.0.1:8081)', repeat: true },
+  '--admin-port': { key: 'adminPort', parse: port, expected: '0-65535' },
+  '--print-envoy': { key: 'printEnvoy', boolean: true },
+  '-H': { key: 'header', parse: header, expected: "'NAME: VALUE'", repeat: true },
+  '--header': { key: 'header', parse: header, expected: "'NAME: VALUE'", repeat: true },
+  '-X': { key: 'method', parse: (v) => (/^[A-Z]+$/.test(v) ? v : undefined), expected: 'a method such as GET' },
+  '--request': { key: 'method', parse: (v) => (/^[A-Z]+$/.test(v) ? v : undefined), expected: 'a method such as GET' },
+  '--authority': { key: 'authority' },
+  '--table': { key: 'table' },
+  '--wasm': { key: 'wasm' },
 };
 
 const asksForHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
@@ -110,13 +165,23 @@ function parseFlags(command: Command, args: string[], allowed: Array<keyof Flags
       return v;
     };
     const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined; // not the prototype's toString
+    if (!option && !raw.startsWith('-') && allowed.includes('path') && flags.path === undefined) {
+      flags.path = raw;
+      continue;
+    }
     if (!option) throw usage(raw.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${raw}"`);
     const key = option.key;
     if (!allowed.includes(key)) throw usage(`unknown option ${name}`);
+    if (option.boolean) {
+      if (inline !== undefined) throw usage(`${name} takes no value`);
+      (flags as Record<string, unknown>)[key] = true;
+      continue;
+    }
     const v = value();
     const parsed = option.parse ? option.parse(v) : v;
     if (parsed === undefined) throw usage(`${name}: expected ${option.expected}, got "${v}"`);
-    (flags as Record<string, unknown>)[key] = parsed;
+    if (option.repeat) ((flags as Record<string, unknown[]>)[key] ??= []).push(parsed);
+    else (flags as Record<string, unknown>)[key] = parsed;
   }
   return flags;
 }
@@ -128,7 +193,7 @@ function printPluginLog(e: LogEntry, filterName: string) {
 /** Explains a start-up failure; true when it was one we know how to explain. */
 function explain(e: unknown): boolean {
   const err = e as Error & { logs?: LogEntry[] };
-  if (err instanceof BootstrapError || err instanceof CliError || err?.name === 'DemoError') {
+  if (err instanceof BootstrapError || err instanceof UserError || err?.name === 'DemoError') {
     console.error(`routekey: ${err.message}`);
     return true;
   }
@@ -260,14 +325,50 @@ async function serveUntilStopped(runner: Runner | { close(): Promise<void> }, st
   clearTimeout(timer);
 }
 
+/** Flags that belong to one way of running only, named in the message when mixed with the other. */
+const RULES_ONLY = ['upstream', 'port', 'adminPort', 'printEnvoy'] as const;
+
 async function cmdRun(args: string[]): Promise<number> {
-  const flags = parseFlags('run', args, ['config', 'overlay', 'workers', 'logLevel']);
+  const flags = parseFlags('run', args, ['config', 'overlay', 'workers', 'logLevel', 'rules', ...RULES_ONLY]);
   if (flags.help) return help('run');
-  if (!flags.config) throw new UsageError('--config FILE is required', 'run');
+  if (flags.rules !== undefined) return cmdRunRules(flags);
+  const misplaced = RULES_ONLY.find((k) => flags[k] !== undefined);
+  if (misplaced) throw new UsageError(`--${misplaced.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --rules FILE (a --config bootstrap names its own addresses)`, 'run');
+  if (!flags.config) throw new UsageError('--config FILE (an Envoy bootstrap) or --rules FILE (the filter\'s rules) is required', 'run');
   readableFile('--config', flags.config);
   if (flags.overlay) readableFile('--overlay', flags.overlay);
   refuseNonBootstrap('run', flags.config);
-  const bootstrap = loadBootstrap(flags.config, flags.overlay);
+  return serveBootstrap(loadBootstrap(flags.config, flags.overlay), flags, (b) => sockets(b, flags.config!, flags.overlay, false));
+}
+
+/** `run --rules`: the bootstrap is generated (rules-bootstrap.ts), then served as --config would be. */
+async function cmdRunRules(flags: Flags): Promise<number> {
+  if (flags.config || flags.overlay) throw new UsageError(`${flags.config ? '--config' : '--overlay'} and --rules are two ways of running: give one`, 'run');
+  if (!flags.upstream?.length) throw new UsageError('--rules needs at least one --upstream NAME=HOST:PORT (e.g. --upstream default=127.0.0.1:8080)', 'run');
+  readableFile('--rules', flags.rules!);
+  if (flags.wasm) readableFile('--wasm', flags.wasm);
+  const port = flags.port ?? 10000;
+  const adminPort = flags.adminPort ?? 9901;
+  const generated = await rulesBootstrap({ rules: flags.rules!, upstreams: flags.upstream, port, adminPort, wasm: flags.wasm });
+  for (const n of generated.notes) console.error(`routekey: note: ${n}`);
+  if (flags.printEnvoy) {
+    console.log(envoyYaml(generated, flags.rules!).trimEnd());
+    return 0;
+  }
+  const moves: Socket[] = [
+    { address: '127.0.0.1', port, what: 'listener main', move: '--port' },
+    { address: '127.0.0.1', port: adminPort, what: 'admin', move: '--admin-port' },
+  ];
+  return serveBootstrap(readBootstrap(generated.doc), flags, () => moves, (runner) => {
+    const url = runner.listeners[0]!.url;
+    for (const d of generated.destinations) {
+      const curl = d.key ? `curl -s -H '${d.key.header === ':authority' ? 'host' : d.key.header}: ${d.key.value}' ${url}/` : `curl -s ${url}/`;
+      console.error(`routekey: ${d.route} → ${d.authority ?? "the client's Host (the * virtual host)"}: ${curl}`);
+    }
+  });
+}
+
+async function serveBootstrap(bootstrap: Bootstrap, flags: Flags, known: (b: Bootstrap) => Socket[], started?: (r: Runner) => void): Promise<number> {
   for (const w of bootstrap.warnings) console.error(`routekey: warning: ${w}`);
   const stop = stopSignal();
   let runner: Runner;
@@ -282,7 +383,7 @@ async function cmdRun(args: string[]): Promise<number> {
       onQuit: () => stop.trigger('/quitquitquit'),
     });
   } catch (e) {
-    throw listenProblem(e, sockets(bootstrap, flags.config, flags.overlay, false)) ?? e;
+    throw listenProblem(e, known(bootstrap)) ?? e;
   }
   for (const l of runner.listeners) console.error(`routekey: listener ${l.name} on ${l.address}:${l.port}`);
   if (runner.admin) {
@@ -293,6 +394,7 @@ async function cmdRun(args: string[]): Promise<number> {
         'whoever reaches it can change the log level and stop the runner (move it with --overlay, admin: {address: 127.0.0.1})');
     }
   }
+  started?.(runner);
   await serveUntilStopped(runner, stop);
   return 0;
 }
@@ -323,6 +425,26 @@ async function cmdDemo(args: string[]): Promise<number> {
   console.log(demo.demoInstructions(running));
   await serveUntilStopped(running, stop);
   return 0;
+}
+
+async function cmdExplain(args: string[]): Promise<number> {
+  const flags = parseFlags('explain', args, ['config', 'header', 'method', 'authority', 'table', 'wasm', 'path']);
+  if (flags.help) return help('explain');
+  if (!flags.config) throw new UsageError('--config FILE is required (rules, an Envoy bootstrap or a WasmPlugin)', 'explain');
+  readableFile('--config', flags.config);
+  if (flags.wasm) readableFile('--wasm', flags.wasm);
+  if (flags.table) {
+    const single = (['header', 'method', 'authority', 'path'] as const).find((k) => flags[k] !== undefined);
+    if (single) throw new UsageError(`--table FILE holds the requests: ${single === 'path' ? `"${flags.path}"` : `--${single}`} belongs to a single request`, 'explain');
+    readableFile('--table', flags.table);
+  }
+  if (flags.path !== undefined && !flags.path.startsWith('/')) throw new UsageError(`PATH must start with /, got "${flags.path}"`, 'explain');
+  return runExplain({
+    config: flags.config,
+    wasm: flags.wasm,
+    table: flags.table,
+    request: { method: flags.method ?? 'GET', path: flags.path ?? '/', authority: flags.authority ?? 'localhost', headers: flags.header ?? [] },
+  });
 }
 
 async function cmdUpstream(args: string[]): Promise<number> {
@@ -371,6 +493,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runValidate(args);
       case 'upstream':
         return await cmdUpstream(args);
+      case 'explain':
+        return await cmdExplain(args);
       case '--version':
       case '-V':
         console.log(version());

@@ -165,3 +165,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     throw e;
   }
 }
+// `routekey run --rules` and `routekey explain` (host/app/): a bootstrap from rules, and the
+// router's choice for one request without starting anything.
+export { generateBootstrap, destinationDomains, type GeneratedBootstrapSpec } from './generate-bootstrap.ts';
+export { previewRoute, type RoutePreview } from './route-preview.ts';

@@ -4,12 +4,12 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wasmIsStale } from '../../host/app/demo/index.ts';
-import { REPO_ROOT, WASM, request, realWasmAvailable, startBed, startUpstream, type Bed, type Echo } from './harness.ts';
+import { run } from './process.ts';
+import { WASM, request, realWasmAvailable, startBed, startUpstream, type Bed, type Echo } from './harness.ts';
 
 const wasm = process.env.ROUTEKEY_WASM ?? WASM;
 const skip = realWasmAvailable() ? false : `${wasm} is missing (npm run build)`;
@@ -88,60 +88,6 @@ describe('upstream down, real filter', { skip, timeout: 30_000 }, () => {
 });
 
 // ---- the CLI as a process
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  /** Resolves with the first match of `re` in stdout+stderr. */
-  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
-  stop(): Promise<number | null>;
-  /** Exit code once it exits by itself (killed after `ms`). */
-  wait(ms?: number): Promise<number | null>;
-}
-
-function run(args: string[]): Proc {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const listeners: Array<() => void> = [];
-  const onData = (d: Buffer) => {
-    text += d.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    out: () => text,
-    waitFor: (re, ms = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const m = text.match(re);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m);
-          }
-        };
-        const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; output:\n${text}`)), ms);
-        listeners.push(check);
-        exited.then(() => setTimeout(() => reject(new Error(`exited before ${re}; output:\n${text}`)), 10));
-        check();
-      }),
-    wait: async (ms = 15_000) => {
-      const killer = setTimeout(() => child.kill('SIGKILL'), ms);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
-}
 
 describe('routekey run / demo (processes)', { skip, timeout: 60_000 }, () => {
   let dir = '';
