@@ -34,13 +34,14 @@ const COMMAND_USAGE = {
       {listener: {address, port}, admin: {address, port}, clusters: {NAME: {address, port}},
        wasm: {filename}} (paths relative to the current directory; port 0 = any free port).
       The file is a bootstrap (see envoy/envoy.yaml), not the filter's rules: check rules with validate.
-  routekey run --rules rules.json --upstream NAME=HOST:PORT... [--port 10000] [--admin-port 9901] [--print-envoy]
+  routekey run --rules rules.json --upstream NAME=HOST:PORT... [--port 10000] [--admin-port 9901] [--print-envoy] [--wasm FILE]
       Serve your own rules without writing a bootstrap: one listener on 127.0.0.1:PORT, the filter
       with the rules (JSON or YAML), a virtual host per destination the rules can produce (asked of
       build/routekey.wasm) and a cluster per upstream. A destination's host is served by the
       --upstream NAMEd that host, or else its first DNS label (dev.svc:8080 → dev.svc=…, else dev=…);
       --upstream default=… also takes requests the filter leaves alone (the * virtual host).
-      --print-envoy writes that bootstrap as envoy.yaml to stdout instead (run --config reads it).`,
+      --print-envoy writes that bootstrap as envoy.yaml to stdout instead (run --config reads it).
+      --wasm: the module to run and to name in the bootstrap (default build/routekey.wasm).`,
   demo: `  routekey demo [--config envoy/envoy.yaml] [--overlay envoy/local.yaml] [--workers N] [--log-level LEVEL]
       Build build/routekey.wasm if needed, start the demo upstreams and the runner (npm start).
       envoy/local.yaml is applied to the demo's own envoy/envoy.yaml only: with --config, the
@@ -251,7 +252,8 @@ function refuseNonBootstrap(command: Command, file: string) {
   if (!first || (first.where !== '' && !first.where.startsWith('WasmPlugin'))) return;
   const what = first.where === '' ? 'a routekey configuration (the filter\'s rules)' : 'an Istio WasmPlugin';
   throw new CliError(`${file} looks like ${what}, but ${command} --config expects an Envoy bootstrap that loads the filter ` +
-    `(envoy/envoy.yaml is one: the rules go in its wasm filter's configuration); check the rules alone with: routekey validate ${file}`);
+    `(envoy/envoy.yaml is one: the rules go in its wasm filter's configuration); check the rules alone with: routekey validate ${file}` +
+    (first.where === '' ? `; serve them with a generated bootstrap: routekey run --rules ${file} --upstream NAME=HOST:PORT…` : ''));
 }
 
 /** Something the runner or the demo listens on, and how the user moves it. */
@@ -326,7 +328,7 @@ async function serveUntilStopped(runner: Runner | { close(): Promise<void> }, st
 }
 
 /** Flags that belong to one way of running only, named in the message when mixed with the other. */
-const RULES_ONLY = ['upstream', 'port', 'adminPort', 'printEnvoy'] as const;
+const RULES_ONLY = ['upstream', 'port', 'adminPort', 'printEnvoy', 'wasm'] as const;
 
 async function cmdRun(args: string[]): Promise<number> {
   const flags = parseFlags('run', args, ['config', 'overlay', 'workers', 'logLevel', 'rules', ...RULES_ONLY]);
