@@ -6,7 +6,7 @@
 //     expect: {route: dev, authority: dev.demo, headers: {dispatched: "true", x-gone: null},
 //              virtualHost: dev.demo, cluster: dev}
 //
-// Every field of request and expect is optional; `headers: {NAME: null}` expects NAME absent;
+// Every field of request and expect is optional (but expect must check something); `headers: {NAME: null}` expects NAME absent;
 // route is the filter's decision (a route's name, default or passthrough); virtualHost and
 // cluster need an Envoy bootstrap. Each mismatch is one line; any mismatch fails the table.
 
@@ -74,6 +74,8 @@ export function readTable(file: string): TableEntry[] {
       cluster: text(x.cluster, `${at}.expect.cluster`),
       virtualHost: text(x.virtualHost, `${at}.expect.virtualHost`),
     };
+    // An entry that expects nothing passes whatever the filter does: a test that cannot fail.
+    if (Object.values(expect).every((v) => v === undefined)) throw new UserError(`${at}.expect: nothing to check (expected one of ${EXPECT_FIELDS.join(', ')})`);
     const label = `[${i}]${typeof e.name === 'string' ? ` ${e.name}` : ''} (${request.method} ${request.authority}${request.path})`;
     return { label, request, expect };
   });

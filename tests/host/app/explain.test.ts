@@ -115,6 +115,10 @@ describe('routekey explain', { skip }, () => {
     const r = await runMain('explain', '--config', 'envoy/envoy.yaml', '--table', bad);
     assert.equal(r.code, 1);
     assert.equal(r.err, `routekey: ${bad}: [0].expect.colour: unknown field (expected one of route, authority, headers, cluster, virtualHost)`);
+    const empty = file('empty.yaml', '- request: {path: /}\n');
+    const e = await runMain('explain', '--config', 'envoy/envoy.yaml', '--table', empty);
+    assert.equal(e.code, 1);
+    assert.equal(e.err, `routekey: ${empty}: [0].expect: nothing to check (expected one of route, authority, headers, cluster, virtualHost)`);
     const broken = file('broken.yaml', 'a: [\n');
     const y = await runMain('explain', '--config', broken, '/');
     assert.equal(y.code, 1);
