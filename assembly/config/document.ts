@@ -7,22 +7,21 @@
 // key is read from and the decision header — is its configuration's, given to it. `version` is
 // the document's first, required field (form.ts KEY_FIELD), which the skeleton reads with
 // `readKey`: it checks the version and answers with the given key sources.
-import { JsonDocument, JsonValue, parseJsonBytes } from "../json";
+import { JsonValue, parseJsonBytes } from "../json";
 import { KeySource } from "./model";
 import { Parsed, Problem, ROOT, ok, fail, expected, missingField } from "./errors";
-import { ConfigForm, TopLevel, parseForm } from "./form";
-import { NATIVE_FORM } from "./native";
+import { TopLevel, parseForm } from "./form";
+import { NativeForm } from "./native";
 import { ConfigSink } from "./sink";
-import { ConfigSizes } from "./sizes";
 
 export const MAX_VERSION_BYTES = 128;
 
-class DocumentForm extends ConfigForm {
+class DocumentForm extends NativeForm {
   /** The document's version, once read. */
   version: string = "";
 
   constructor(private readonly sources: KeySource[], private readonly decisionHeader: string | null) {
-    // Field numbers 1 and 2 are the native form's routes and default (read by it, below).
+    // Field numbers 1 and 2 are the native form's routes and default: NativeForm reads them.
     super(["version", "routes", "default"], "");
   }
 
@@ -43,14 +42,6 @@ class DocumentForm extends ConfigForm {
     }
     this.version = value.str;
     return ok(this.sources);
-  }
-
-  read(field: i32, value: JsonValue, top: TopLevel, sink: ConfigSink): Problem | null {
-    return NATIVE_FORM.read(field, value, top, sink);
-  }
-
-  size(field: i32, doc: JsonDocument, value: i32, sizes: ConfigSizes): void {
-    NATIVE_FORM.size(field, doc, value, sizes);
   }
 }
 

@@ -19,10 +19,13 @@ const RULES_SERVICE = 4;
 
 const DEFAULT_FIELDS = "destination, requestHeaders";
 
-class NativeForm extends ConfigForm {
-  constructor() {
-    super(["key", "routes", "default", "decisionHeader", "rulesService"],
-      'nothing to route: expected at least one route in "routes", or a "default"');
+/** Exported for the rules document (document.ts), whose fields 1 and 2 are these routes and default. */
+export class NativeForm extends ConfigForm {
+  constructor(
+    fields: string[] = ["key", "routes", "default", "decisionHeader", "rulesService"],
+    nothingToRoute: string = 'nothing to route: expected at least one route in "routes", or a "default"',
+  ) {
+    super(fields, nothingToRoute);
   }
 
   readKey(value: JsonValue): Parsed<KeySource[]> {

@@ -31,70 +31,78 @@ export class RulesService {
   longPollSeconds: u32 = 0;
 }
 
-const FIELDS = "cluster, authority, path, refreshMs, timeoutMs, maxBytes, headers, initial, longPollSeconds";
+/** The fields, in the order `readField` numbers them. */
+const FIELDS: string[] = ["cluster", "authority", "path", "refreshMs", "timeoutMs", "maxBytes", "longPollSeconds", "initial", "headers"];
+const CLUSTER = 0;
+const AUTHORITY = 1;
+const PATH = 2;
+const FIRST_INT = 3; // refreshMs, timeoutMs, maxBytes, longPollSeconds
+const INITIAL = 7;
+const HEADERS = 8;
+/** Bits of the required fields (cluster, authority, path). */
+const REQUIRED: u32 = 7;
+/** Per integer field: smallest, largest. */
+const INT_RANGES: u32[] = [100, 86400000, 1, 60000, 1, 67108864, 1, 300];
 
 /** `rulesService`: an object of the fields above; cluster, authority and path are required. */
 export function parseRulesService(v: JsonValue): Parsed<RulesService> {
   if (!v.isObject) return fail<RulesService>(expected('an object with "cluster", "authority" and "path"', v));
   const s = new RulesService();
-  let seen = 0;
+  let seen: u32 = 0;
   const f = v.fields();
   while (f.next()) {
-    const p = readField(s, f.name, f.value);
-    if (p === NOT_A_FIELD) return fail<RulesService>(unknownField(f.name, FIELDS));
+    let field = -1;
+    for (let i = 0; i < FIELDS.length; i++) {
+      if (f.is(unchecked(FIELDS[i]))) {
+        field = i;
+        break;
+      }
+    }
+    if (field < 0) return fail<RulesService>(unknownField(f.name, FIELDS.join(", ")));
+    const p = readField(s, field, f.value);
     if (p !== null) return fail<RulesService>(p.inField(f.name));
-    if (f.is("cluster")) seen |= 1;
-    else if (f.is("authority")) seen |= 2;
-    else if (f.is("path")) seen |= 4;
+    seen |= 1 << <u32>field;
   }
-  if ((seen & 1) == 0) return fail<RulesService>(missingField("cluster"));
-  if ((seen & 2) == 0) return fail<RulesService>(missingField("authority"));
-  if ((seen & 4) == 0) return fail<RulesService>(missingField("path"));
+  if ((seen & REQUIRED) != REQUIRED) {
+    const missing = (seen & 1) == 0 ? CLUSTER : (seen & 2) == 0 ? AUTHORITY : PATH;
+    return fail<RulesService>(missingField(unchecked(FIELDS[missing])));
+  }
   return ok(s);
 }
 
-/** Marks a name that is not one of FIELDS (compared by identity). */
-const NOT_A_FIELD = new Problem("", "");
-
-function readField(s: RulesService, name: string, v: JsonValue): Problem | null {
-  if (name == "cluster") {
+function readField(s: RulesService, field: i32, v: JsonValue): Problem | null {
+  if (field == CLUSTER) {
     // Envoy cluster names are free text (Istio's hold '|'); only what would break the call is refused.
     if (!v.isString || v.byteLength == 0 || v.byteLength > 1024 || hasControl(v.str)) {
       return expected("an Envoy cluster name (1 to 1024 bytes, no control characters)", v);
     }
     s.cluster = v.str;
-    return null;
-  }
-  if (name == "authority") {
+  } else if (field == AUTHORITY) {
     if (!v.isString || v.str.indexOf("@") >= 0 || checkAuthority(v.str) !== null) {
       return expected("an authority host or host:port", v);
     }
     s.authority = v.str;
-    return null;
-  }
-  if (name == "path") {
+  } else if (field == PATH) {
     if (!v.isString || !isOriginForm(v.str)) {
       return expected('an origin-form path ("/…", no spaces or control characters, at most 4096 bytes)', v);
     }
     s.path = v.str;
-    return null;
-  }
-  if (name == "refreshMs") return readInt(v, 100, 86400000, s, 0);
-  if (name == "timeoutMs") return readInt(v, 1, 60000, s, 1);
-  if (name == "maxBytes") return readInt(v, 1, 67108864, s, 2);
-  if (name == "longPollSeconds") return readInt(v, 1, 300, s, 3);
-  if (name == "initial") {
-    if (v.isString && v.str == "inline") s.initial = Initial.Inline;
-    else if (v.isString && v.str == "passthrough") s.initial = Initial.Passthrough;
+  } else if (field == INITIAL) {
+    const text = v.str;
+    if (v.isString && (text == "inline" || text == "passthrough")) s.initial = text == "inline" ? Initial.Inline : Initial.Passthrough;
     else return expected('"inline" or "passthrough"', v);
-    return null;
+  } else if (field == HEADERS) {
+    return readHeaders(v, s);
+  } else {
+    return readInt(v, field - FIRST_INT, s);
   }
-  if (name == "headers") return readHeaders(v, s);
-  return NOT_A_FIELD;
+  return null;
 }
 
-/** An integer field from `min` to `max` into slot `which` (0 refreshMs, 1 timeoutMs, 2 maxBytes, 3 longPollSeconds). */
-function readInt(v: JsonValue, min: u32, max: u32, s: RulesService, which: i32): Problem | null {
+/** Integer field number `which` (0 refreshMs, 1 timeoutMs, 2 maxBytes, 3 longPollSeconds), in its INT_RANGES. */
+function readInt(v: JsonValue, which: i32, s: RulesService): Problem | null {
+  const min = unchecked(INT_RANGES[which * 2]);
+  const max = unchecked(INT_RANGES[which * 2 + 1]);
   const n = v.num;
   if (!v.isNumber || n != Math.floor(n) || n < <f64>min || n > <f64>max) {
     return expected("an integer from " + min.toString() + " to " + max.toString(), v);

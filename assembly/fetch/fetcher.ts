@@ -320,7 +320,7 @@ export class RulesFetcher extends Duty {
     let delay = nextDelayMs(this.failures, this.service.refreshMs, <u32>randomU64());
     this.nextAt = now + delay;
     log(LogLevelValues.warn, "routekey: rules fetch failed (" + reasonName(reason) + "): " + what + "; keeping " +
-      this.kept() + "; next try in " + delay.toString() + " ms");
+      this.kept() + "; next try in " + (<u32>delay).toString() + " ms");
   }
 
   /** What stays in force, for log lines. */
