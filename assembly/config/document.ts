@@ -9,12 +9,14 @@
 // `readKey`: it checks the version and answers with the given key sources.
 import { JsonValue, parseJsonBytes } from "../json";
 import { KeySource } from "./model";
-import { Parsed, Problem, ROOT, ok, fail, expected, missingField } from "./errors";
+import { Parsed, Problem, ok, fail, expected, missingField } from "./errors";
 import { TopLevel, parseForm } from "./form";
 import { NativeForm } from "./native";
 import { ConfigSink } from "./sink";
 
 export const MAX_VERSION_BYTES = 128;
+/** What error lines call the document's root (a configuration's is `configuration`). */
+const DOCUMENT = "document";
 
 class DocumentForm extends NativeForm {
   /** The document's version, once read. */
@@ -53,24 +55,19 @@ export class DocumentResult {
 /**
  * Parses the rules document bytes at ptr..ptr+len into `sink`, with the configuration's key
  * sources and decision header. Never aborts, whatever the bytes; on an error `sink` did not get
- * `end` (the document is refused as a whole). The error line names the root `document`.
+ * `end` (the document is refused as a whole). Error lines name the root `document`.
  */
 export function parseRulesDocumentBytes(ptr: usize, len: i32, sources: KeySource[], decisionHeader: string | null,
                                         sink: ConfigSink): DocumentResult {
   const json = parseJsonBytes(ptr, len);
-  if (json.error !== null) return new DocumentResult(null, renamed(json.message(ROOT)));
+  if (json.error !== null) return new DocumentResult(null, json.message(DOCUMENT));
   const root = json.value!;
   const form = new DocumentForm(sources, decisionHeader);
   const p = root.isObject ? parseForm(root, form, sink)
                           : expected('a JSON object with "version" and "routes"', root);
   json.release();
-  if (p !== null) return new DocumentResult(null, renamed(p.line()));
+  if (p !== null) return new DocumentResult(null, p.line(DOCUMENT));
   return new DocumentResult(form.version, null);
-}
-
-/** An error line about a document names its root `document`, not `configuration`. */
-function renamed(line: string): string {
-  return line.startsWith(ROOT) ? "document" + line.substring(ROOT.length) : line;
 }
 
 /** 1 to MAX_VERSION_BYTES printable ASCII characters (it goes into log lines and shared data). */

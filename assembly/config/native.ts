@@ -9,7 +9,7 @@ import { parseRoutes } from "./routes";
 import { responseHeaderName } from "./headers";
 import { ConfigSink } from "./sink";
 import { ConfigSizes, sizeAction, sizeRoutes } from "./sizes";
-import { parseRulesService } from "./service";
+import { RulesService, parseRulesService } from "./service";
 
 // Field numbers: indexes into the list given to ConfigForm (0 is "key").
 const ROUTES = 1;
@@ -45,10 +45,10 @@ export class NativeForm extends ConfigForm {
     }
     if (field == RULES_SERVICE) {
       // Live rules may be all there is: routes and default become optional.
-      const r = parseRulesService(value);
-      sink.service = r.value;
+      const service = new RulesService();
+      sink.service = service;
       top.routesOptional = true;
-      return r.problem;
+      return parseRulesService(value, service);
     }
     // DECISION_HEADER
     if (!value.isString) return expected("a header name", value);

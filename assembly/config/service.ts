@@ -6,7 +6,7 @@
 // Header values (e.g. a bearer token) are kept only to be sent: no error line and no log line
 // ever quotes one (a bad value is named by its header, never shown).
 import { JsonValue, quote } from "../json";
-import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
+import { Problem, expected, problem, unknownField, missingField } from "./errors";
 import { checkAuthority } from "./destination";
 import { asciiLower, isToken, checkHeaderValue } from "./headers";
 
@@ -44,10 +44,9 @@ const REQUIRED: u32 = 7;
 /** Per integer field: smallest, largest. */
 const INT_RANGES: u32[] = [100, 86400000, 1, 60000, 1, 67108864, 1, 300];
 
-/** `rulesService`: an object of the fields above; cluster, authority and path are required. */
-export function parseRulesService(v: JsonValue): Parsed<RulesService> {
-  if (!v.isObject) return fail<RulesService>(expected('an object with "cluster", "authority" and "path"', v));
-  const s = new RulesService();
+/** `rulesService` into `s`: an object of the fields above; cluster, authority and path are required. */
+export function parseRulesService(v: JsonValue, s: RulesService): Problem | null {
+  if (!v.isObject) return expected('an object with "cluster", "authority" and "path"', v);
   let seen: u32 = 0;
   const f = v.fields();
   while (f.next()) {
@@ -58,23 +57,23 @@ export function parseRulesService(v: JsonValue): Parsed<RulesService> {
         break;
       }
     }
-    if (field < 0) return fail<RulesService>(unknownField(f.name, FIELDS.join(", ")));
+    if (field < 0) return unknownField(f.name, FIELDS.join(", "));
     const p = readField(s, field, f.value);
-    if (p !== null) return fail<RulesService>(p.inField(f.name));
+    if (p !== null) return p.inField(f.name);
     seen |= 1 << <u32>field;
   }
   if ((seen & REQUIRED) != REQUIRED) {
     const missing = (seen & 1) == 0 ? CLUSTER : (seen & 2) == 0 ? AUTHORITY : PATH;
-    return fail<RulesService>(missingField(unchecked(FIELDS[missing])));
+    return missingField(unchecked(FIELDS[missing]));
   }
-  return ok(s);
+  return null;
 }
 
 function readField(s: RulesService, field: i32, v: JsonValue): Problem | null {
   if (field == CLUSTER) {
     // Envoy cluster names are free text (Istio's hold '|'); only what would break the call is refused.
     if (!v.isString || v.byteLength == 0 || v.byteLength > 1024 || hasControl(v.str)) {
-      return expected("an Envoy cluster name (1 to 1024 bytes, no control characters)", v);
+      return expected("an Envoy cluster name (1 to 1024 bytes, no controls)", v);
     }
     s.cluster = v.str;
   } else if (field == AUTHORITY) {
@@ -84,7 +83,7 @@ function readField(s: RulesService, field: i32, v: JsonValue): Problem | null {
     s.authority = v.str;
   } else if (field == PATH) {
     if (!v.isString || !isOriginForm(v.str)) {
-      return expected('an origin-form path ("/…", no spaces or control characters, at most 4096 bytes)', v);
+      return expected('an origin-form path ("/…", visible ASCII, at most 4096 bytes)', v);
     }
     s.path = v.str;
   } else if (field == INITIAL) {
@@ -130,7 +129,7 @@ function readHeaders(v: JsonValue, s: RulesService): Problem | null {
     const name = f.name;
     const lower = asciiLower(name);
     if (!isToken(name) || isReservedHeader(lower)) {
-      return problem("expected a header name (token characters; not a pseudo-header, host, if-none-match or prefer), got " + quote(name, 64));
+      return problem("expected a header name (a token; not a pseudo-header, host, if-none-match or prefer), got " + quote(name, 64));
     }
     for (let i = 0; i < out.length; i += 2) {
       if (unchecked(out[i]) == lower) return problem("header " + quote(lower) + " is given twice").inField(name);
@@ -140,7 +139,7 @@ function readHeaders(v: JsonValue, s: RulesService): Problem | null {
     if (!value.isString) return problem("expected a header value (a string)").inField(name);
     const bad = checkHeaderValue(value.str);
     if (bad !== null || hasControl(value.str)) {
-      return problem("expected " + (bad !== null ? bad : "a header value without control characters") + " (value not shown)").inField(name);
+      return problem("expected " + (bad !== null ? bad : "a header value without controls") + " (value not shown)").inField(name);
     }
     out.push(lower);
     out.push(value.str);

@@ -170,7 +170,6 @@ export class RulesFetcher extends Duty {
     let cas = sharedCas();
     let step = leaseStep(present, ptr, hostBytesLen(), this.me, now, ttl);
     freeHostBytes(ptr);
-    let was = this.holding;
     if (step == LeaseStep.Hold) {
       this.holding = true;
     } else if (step == LeaseStep.Other) {
@@ -188,9 +187,6 @@ export class RulesFetcher extends Duty {
       }
       this.holding = w == WasmResultValues.Ok;
     }
-    if (this.holding && !was && logEnabled(LogLevelValues.debug)) {
-      log(LogLevelValues.debug, "routekey: this worker now fetches the rules (" + this.keys.prefix + ")");
-    }
   }
 
   // --- fetching ---
@@ -202,7 +198,7 @@ export class RulesFetcher extends Duty {
     let r = httpCallRaw(changetype<usize>(this.cluster), <usize>this.cluster.byteLength,
       changetype<usize>(pairs), <usize>pairs.byteLength, calloutTimeoutMs(this.service));
     if (r != WasmResultValues.Ok) {
-      this.failed(now, FailReason.Connect, "the host refused the call (result " + r.toString() + ", is the cluster defined?)");
+      this.failed(now, FailReason.Connect, "the host refused the call (an unknown cluster?)");
       return;
     }
     this.token = calloutToken();
@@ -225,7 +221,7 @@ export class RulesFetcher extends Duty {
     } else if (status == 200) {
       this.received(now, bodySize);
     } else if (status == 503) {
-      this.failed(now, FailReason.Connect, "status 503 (no connection to the cluster, or the server is unavailable)");
+      this.failed(now, FailReason.Connect, "status 503 (no connection or server unavailable)");
     } else if (status == 504) {
       this.failed(now, FailReason.Timeout, "status 504 (timed out after " + calloutTimeoutMs(this.service).toString() + " ms)");
     } else {
@@ -236,8 +232,7 @@ export class RulesFetcher extends Duty {
 
   private received(now: u64, bodySize: u32): void {
     if (bodySize > this.service.maxBytes) {
-      this.failed(now, FailReason.TooLarge, "the document is " + bodySize.toString() + " bytes, over maxBytes " +
-        this.service.maxBytes.toString());
+      this.failed(now, FailReason.TooLarge, bodySize.toString() + " bytes, over maxBytes " + this.service.maxBytes.toString());
       return;
     }
     let etag = readEtag();

@@ -15,7 +15,7 @@ export class ServiceKeys {
   constructor(service: RulesService) {
     let id = String.UTF8.encode(service.cluster + "\n" + service.authority + "\n" + service.path);
     let h = hashBytes(changetype<usize>(id), <usize>id.byteLength);
-    let prefix = "routekey.rules." + hex8(h);
+    let prefix = "routekey.rules." + h.toString(16);
     this.prefix = prefix;
     this.lease = String.UTF8.encode(prefix + ".lease");
     this.doc = String.UTF8.encode(prefix + ".doc");
@@ -23,12 +23,3 @@ export class ServiceKeys {
   }
 }
 
-/** `h` as 8 lower-case hex digits. */
-function hex8(h: u32): string {
-  let s = "";
-  for (let shift = 28; shift >= 0; shift -= 4) {
-    let d = (h >>> <u32>shift) & 0xF;
-    s += String.fromCharCode(<i32>(d < 10 ? 0x30 + d : 0x57 + d));
-  }
-  return s;
-}

@@ -5,8 +5,11 @@
 //
 // Shared data has no "create if absent": a set with CAS on a missing key succeeds whatever the
 // CAS. So an absent lease is written unconditionally and read back: whoever reads its own id
-// holds it. An existing lease is only ever replaced with the CAS it was read with, which is
-// atomic: of two workers taking over an expired lease, one gets CasMismatch.
+// holds it. (Two workers claiming at the same instant on two threads can each read their own id
+// back; the next run settles it — the value holds the last writer's id — at the cost of at most
+// one extra fetch, once, when the proxy starts.) An existing lease is only ever replaced with the
+// CAS it was read with, which is atomic: of two workers taking over an expired lease, one gets
+// CasMismatch.
 
 /** The value: holder id (u64 LE), then expiry in host milliseconds (u64 LE). */
 export const LEASE_BYTES: i32 = 16;

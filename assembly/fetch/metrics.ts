@@ -24,11 +24,13 @@ export function reasonName(r: FailReason): string {
   return unchecked(REASONS[<i32>r]);
 }
 
+/** The failure counters' ids, by reason: the same for every root (Envoy gives one id per name). */
+const failedIds = memory.data(8 * 5);
+
 export class FetchMetrics {
   private attempt: i64 = -1;
   private success: i64 = -1;
   private notModified: i64 = -1;
-  private failed: i64[] = [];
   private swapped: i64 = -1;
   private routeGauge: i64 = -1;
   private genGauge: i64 = -1;
@@ -39,7 +41,7 @@ export class FetchMetrics {
     this.success = defineCounter("routekey.rules.fetch.success");
     this.notModified = defineCounter("routekey.rules.fetch.not_modified");
     for (let i = 0; i < REASONS.length; i++) {
-      this.failed.push(defineCounter("routekey.rules.fetch.failed.reason." + unchecked(REASONS[i])));
+      store<i64>(failedIds + <usize>i * 8, defineCounter("routekey.rules.fetch.failed.reason." + unchecked(REASONS[i])));
     }
     this.swapped = defineCounter("routekey.rules.swap");
     this.routeGauge = defineGauge("routekey.rules.routes");
@@ -50,7 +52,7 @@ export class FetchMetrics {
   succeeded(): void { incrementCounter(this.success); }
   unchanged(): void { incrementCounter(this.notModified); }
   failedFor(r: FailReason): void {
-    if (<i32>r < this.failed.length) incrementCounter(unchecked(this.failed[<i32>r]));
+    incrementCounter(load<i64>(failedIds + <usize>r * 8));
   }
   swap(routes: i32, generation: u64): void {
     incrementCounter(this.swapped);

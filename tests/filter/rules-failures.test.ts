@@ -156,3 +156,26 @@ test('an unknown cluster (the host refuses the call) is a connect failure, logge
   assert.equal(metric(p, 'routekey.rules.fetch.failed.reason.connect'), 1, 'backed off: no retry within a period');
   assertTokenNeverLogged(p);
 });
+
+test('no bytes a rules server sends make the filter trap: 300 mutated documents, every one kept or refused', async () => {
+  const { p, clock } = await withGoodRules({ maxBytes: 1 << 16 });
+  const base = Buffer.from(rulesDoc('v1', { dev: 'good-dev.svc', qa: 'good-qa.svc' }, { default: { requestHeaders: { set: { 'x-a': '1' } } } }));
+  let seed = 12345;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+  let refused = 0;
+  for (let i = 0; i < 300; i++) {
+    const bytes = Buffer.from(base);
+    for (let k = 0, n = 1 + rand(4); k < n; k++) bytes[rand(bytes.length)] = rand(256);
+    const body = rand(10) === 0 ? bytes.subarray(0, rand(bytes.length)) : bytes;
+    advance(p, clock, 250);
+    while (p.pendingCallouts().length === 0) advance(p, clock, 250);
+    const before = warnings(p).length;
+    answer(p, { status: 200, body: new Uint8Array(body) });
+    refused += warnings(p).length - before;
+    // Whatever happened, requests are routed by a complete rule set: v1 or a valid mutation of it.
+    const r = routeOf(p, 'nobody');
+    assert.ok(r !== undefined);
+  }
+  assert.ok(refused > 200, `most mutations are refused (${refused})`);
+  assert.deepEqual(p.failures(), []);
+});
