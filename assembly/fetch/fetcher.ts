@@ -130,7 +130,7 @@ export class RulesFetcher extends Duty {
         let c = compileRulesDocument(p.docPtr, p.docLen, this.keySources, this.decisionHeader);
         let table = c.table;
         if (table !== null) this.swap(table, p.version, gen, "adopted");
-        else log(LogLevelValues.warn, "routekey: published rules version '" + p.version + "' refused: " + c.error! + "; keeping " + this.kept());
+        else log(LogLevelValues.warn, "routekey: rules version '" + p.version + "' refused: " + c.error! + "; keeping " + this.kept());
       }
       this.etag = p.etag.length > 0 ? p.etag : null;
     }
