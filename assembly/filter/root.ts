@@ -17,7 +17,7 @@ import { RulesFetcher } from "../fetch";
 export const ROOT_ID = "routekey";
 
 export class RoutekeyRoot extends StreamRoot {
-  /** The periodic duties (the log-level refresh; rule refresh and metric flush will join it). */
+  /** The periodic duties: the log-level refresh, and the live-rules fetcher when configured. */
   private readonly ticks: TickScheduler = new TickScheduler();
   /** Live rules from a rules server, when the configuration names one (fetch/). */
   private fetcher: RulesFetcher | null = null;
@@ -55,11 +55,12 @@ export class RoutekeyRoot extends StreamRoot {
     this.metrics.define();
     let service = result.service;
     if (service !== null && this.fetcher === null) {
+      let passthrough = service.initial == Initial.Passthrough;
       let fetcher = new RulesFetcher(service, result.keySources, result.decisionHeader, this);
-      fetcher.start(table.routeCount);
+      fetcher.start(passthrough ? 0 : table.routeCount);
       this.fetcher = fetcher;
       this.ticks.add(fetcher);
-      if (service.initial == Initial.Passthrough) {
+      if (passthrough) {
         // Nothing routes until the first good document.
         table.retire();
         table = null;

@@ -78,6 +78,7 @@ test('initial passthrough: requests pass unchanged until the first document', as
   const clock = new Clock();
   const p = await start(liveConfig({ initial: 'passthrough' }), manual(clock));
   assert.equal(routeOf(p, 'dev'), 'app.local', 'the inline route is not used');
+  assert.equal(metric(p, 'routekey.rules.routes'), 0, 'no routes in force');
   advance(p, clock, 250);
   answer(p, 'reset');
   assert.equal(routeOf(p, 'dev'), 'app.local');
