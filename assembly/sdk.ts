@@ -35,7 +35,9 @@ export const enum HeaderMap {
 }
 
 const BUFFER_PLUGIN_CONFIGURATION: i32 = 7;
+const BUFFER_HTTP_CALL_RESPONSE_BODY: i32 = 4;
 const METRIC_COUNTER: i32 = 0;
+const METRIC_GAUGE: i32 = 1;
 
 // Out-parameters for host calls: fixed addresses in static memory, so calls allocate nothing.
 const outPtr = memory.data(8);
@@ -129,6 +131,83 @@ export function defineCounter(name: string): i64 {
 
 export function incrementCounter(id: i64): void {
   if (id >= 0) imports.proxy_increment_metric(<u32>id, 1);
+}
+
+/** Defines a gauge; returns its id, or -1 when the host refused. */
+export function defineGauge(name: string): i64 {
+  let bytes = String.UTF8.encode(name);
+  let r = imports.proxy_define_metric(METRIC_GAUGE, changetype<usize>(bytes), <usize>bytes.byteLength, outPtr);
+  return r == WasmResultValues.Ok ? <i64>load<u32>(outPtr) : -1;
+}
+
+export function setGauge(id: i64, value: u64): void {
+  if (id >= 0) imports.proxy_record_metric(<u32>id, value);
+}
+
+// --- clock and randomness (the module may not import env.Date.now or env.seed: Envoy has neither) ---
+
+/** The host's wall clock in milliseconds (0 when the host refused). */
+export function nowMs(): u64 {
+  store<u64>(outPtr, 0);
+  imports.proxy_get_current_time_nanoseconds(outPtr);
+  return load<u64>(outPtr) / 1000000;
+}
+
+// WASI's random_get: Envoy provides it (and host/lib); nothing else in the module imports WASI.
+@external("wasi_snapshot_preview1", "random_get")
+declare function wasi_random_get(buf: usize, len: usize): u16;
+
+/** 64 random bits from the host (WASI random_get); mixed with the clock if the host refused. */
+export function randomU64(): u64 {
+  store<u64>(outPtr, 0);
+  if (wasi_random_get(outPtr, 8) != 0) store<u64>(outPtr, nowMs() * 0x9E3779B97F4A7C15);
+  return load<u64>(outPtr);
+}
+
+// --- HTTP callouts ---
+
+/** The token of the last httpCall that returned Ok. */
+export function calloutToken(): u32 { return load<u32>(outPtr); }
+
+/**
+ * proxy_http_call to Envoy cluster `cluster` with serialized header pairs (request.ts), no body,
+ * no trailers. Returns the host's result code; on Ok the token is calloutToken().
+ */
+export function httpCallRaw(clusterPtr: usize, clusterLen: usize, pairsPtr: usize, pairsLen: usize, timeoutMs: u32): u32 {
+  store<u32>(outPtr, 0);
+  return imports.proxy_http_call(clusterPtr, clusterLen, pairsPtr, pairsLen, 0, 0, 0, 0, timeoutMs, outPtr);
+}
+
+/**
+ * Reads the callout response body (only inside on_http_call_response); on true its bytes are at
+ * hostBytesPtr()/hostBytesLen() (a raw block: release with freeHostBytes).
+ */
+export function readCalloutBody(size: u32): bool {
+  store<usize>(outPtr, 0);
+  store<usize>(outLen, 0);
+  if (size == 0) return false;
+  let r = imports.proxy_get_buffer_bytes(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, size, outPtr, outLen);
+  return r == WasmResultValues.Ok && load<usize>(outPtr) != 0;
+}
+
+// --- shared data (process-wide per vm_id, with CAS) ---
+
+const sharedCasOut = memory.data(4);
+
+/** The CAS of the last getSharedDataRaw that returned Ok. */
+export function sharedCas(): u32 { return load<u32>(sharedCasOut); }
+
+/** Reads a shared-data value; on Ok its bytes are at hostBytesPtr()/hostBytesLen() (free them). */
+export function getSharedDataRaw(keyPtr: usize, keyLen: usize): u32 {
+  store<usize>(outPtr, 0);
+  store<usize>(outLen, 0);
+  store<u32>(sharedCasOut, 0);
+  return imports.proxy_get_shared_data(keyPtr, keyLen, outPtr, outLen, sharedCasOut);
+}
+
+/** Writes a shared-data value; `cas` 0 = unconditional. The host's result (CasMismatch = 8). */
+export function setSharedDataRaw(keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize, cas: u32): u32 {
+  return imports.proxy_set_shared_data(keyPtr, keyLen, valuePtr, valueLen, cas);
 }
 
 // --- root contexts ---

@@ -38,6 +38,10 @@ const SCHEME = `${anyCase('http')}[sS]?://`;
 const DESTINATION = `^(?:${SCHEME}${HOST}${PORT}${PATH}|${HOST}${PORT})$`;
 
 const NO_BREAKS = '^[^\\r\\n\\u0000]*$';
+/** No C0 control character and no DEL (rulesService fields: assembly/config/service.ts). */
+const NO_CONTROLS = '^[^\\u0000-\\u001f\\u007f]*$';
+/** Headers the fetcher sets itself or Envoy owns: not allowed in rulesService.headers. */
+const RESERVED = ['host', 'if-none-match', 'prefer', 'content-length', 'transfer-encoding', 'connection'].map(anyCase).join('|');
 
 export const schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -165,10 +169,40 @@ export const schema = {
         },
         default: { $ref: '#/definitions/default' },
         decisionHeader: { $ref: '#/definitions/responseHeaderName' },
+        rulesService: { $ref: '#/definitions/rulesService' },
       },
       required: ['key'],
       additionalProperties: false,
-      anyOf: [{ required: ['default'] }, { required: ['routes'], properties: { routes: { type: 'array', minItems: 1 } } }],
+      anyOf: [
+        { required: ['default'] },
+        { required: ['routes'], properties: { routes: { type: 'array', minItems: 1 } } },
+        { required: ['rulesService'] },
+      ],
+    },
+    rulesService: {
+      description:
+        'Live rules: a rules document (rules.schema.json) fetched from an Envoy cluster with proxy_http_call every ' +
+        'refreshMs, shared by all worker VMs of the proxy (README.md, Live rules). With it, routes and default are optional.',
+      type: 'object',
+      properties: {
+        cluster: { description: 'The Envoy cluster name (Istio: outbound|PORT||HOST).', type: 'string', minLength: 1, maxLength: 1024, pattern: NO_CONTROLS },
+        authority: { description: 'The :authority of the request: host or host:port.', type: 'string', pattern: `^${HOST}${PORT}$` },
+        path: { description: 'The :path of the request, origin-form.', type: 'string', maxLength: 4096, pattern: '^/[\\u0021-\\u0022\\u0024-\\u007e]*$' },
+        refreshMs: { type: 'integer', minimum: 100, maximum: 86400000, default: 5000 },
+        timeoutMs: { type: 'integer', minimum: 1, maximum: 60000, default: 2000 },
+        maxBytes: { type: 'integer', minimum: 1, maximum: 67108864, default: 16777216 },
+        headers: {
+          description: 'Extra request headers (e.g. authorization); their values are never logged.',
+          type: 'object',
+          maxProperties: 32,
+          propertyNames: { type: 'string', pattern: `^(?!(?:${RESERVED})$)${TOKEN}$` },
+          additionalProperties: { type: 'string', maxLength: 8192, pattern: NO_CONTROLS },
+        },
+        initial: { description: 'What serves before the first good document.', enum: ['inline', 'passthrough'], default: 'inline' },
+        longPollSeconds: { description: 'Send prefer: wait=N and poll again as soon as an answer comes; 0/absent = off.', type: 'integer', minimum: 1, maximum: 300 },
+      },
+      required: ['cluster', 'authority', 'path'],
+      additionalProperties: false,
     },
     patchEntry: {
       type: 'object',
@@ -211,10 +245,40 @@ export const schema = {
   },
 };
 
+/** A rules document (assembly/config/document.ts): the native form's routes and default, and a version. */
+export const rulesSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'urn:routekey:rules',
+  title: 'routekey rules document',
+  description:
+    'What a rules server serves to a routekey filter with a rulesService (README.md, Live rules): a version and the ' +
+    'configuration\'s routes and default, read by the same parser. `npx routekey validate FILE` runs it. As for the ' +
+    'configuration, route names unique across routes, a key used by two routes and duplicate JSON object keys are ' +
+    'checked by the parser only.',
+  type: 'object',
+  properties: {
+    version: {
+      description: 'Names this rule set in logs and shared data: 1 to 128 printable ASCII characters.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[\\u0020-\\u007e]*$',
+    },
+    routes: schema.definitions.native.properties.routes,
+    default: { $ref: '#/definitions/default' },
+  },
+  required: ['version', 'routes'],
+  additionalProperties: false,
+  definitions: schema.definitions,
+};
+
 export const SCHEMA_PATH = fileURLToPath(new URL('./routekey.schema.json', import.meta.url));
+export const RULES_SCHEMA_PATH = fileURLToPath(new URL('./rules.schema.json', import.meta.url));
 export const render = () => JSON.stringify(schema, null, 2) + '\n';
+export const renderRules = () => JSON.stringify(rulesSchema, null, 2) + '\n';
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   writeFileSync(SCHEMA_PATH, render());
-  console.log(`wrote ${SCHEMA_PATH}`);
+  writeFileSync(RULES_SCHEMA_PATH, renderRules());
+  console.log(`wrote ${SCHEMA_PATH} and ${RULES_SCHEMA_PATH}`);
 }

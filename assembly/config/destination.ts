@@ -69,7 +69,7 @@ export function parseDestination(s: string): Destination {
 }
 
 /** Null when `a` is host[:port] with a valid host and port, else what was expected. */
-function checkAuthority(a: string): string | null {
+export function checkAuthority(a: string): string | null {
   if (a.length == 0) return "a destination with a host";
   let host: string;
   let port: string | null = null;

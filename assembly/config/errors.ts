@@ -29,9 +29,9 @@ export class Problem {
     return this;
   }
 
-  /** The error line, the root named `configuration`. */
-  line(): string {
-    return (this.path.length == 0 ? ROOT : this.path) + ": " + this.text;
+  /** The error line, the root named `root` (`configuration`; a rules document's is `document`). */
+  line(root: string = ROOT): string {
+    return (this.path.length == 0 ? root : this.path) + ": " + this.text;
   }
 }
 

@@ -15,9 +15,12 @@ export class TopLevel {
   routeCount: i32 = 0;
   defaultAction: Action | null = null;
   decisionHeader: string | null = null;
+  /** Set when the document names a rules service: it may then have neither routes nor a default. */
+  routesOptional: bool = false;
 }
 
-/** Every form's first field: `key`, where the routing key is read from. */
+/** Every form's first field, required: `key` in a configuration (where the routing key is read
+ *  from), `version` in a rules document (config/document.ts, whose key sources are given). */
 export const KEY_FIELD: i32 = 0;
 
 export abstract class ConfigForm {
@@ -30,6 +33,11 @@ export abstract class ConfigForm {
     /** The problem when the document has neither routes nor a default. */
     public readonly nothingToRoute: string,
   ) {}
+
+  /** What the top-level fields start from (a rules document starts from its configuration's). */
+  newTop(): TopLevel {
+    return new TopLevel();
+  }
 
   /** A problem with the object as a whole, before its fields are read (null: none). */
   check(_root: JsonValue): Problem | null {
@@ -61,7 +69,7 @@ export function parseForm(root: JsonValue, form: ConfigForm, sink: ConfigSink): 
   const p = form.check(root);
   if (p !== null) return p;
   sink.begin(sizeForm(root, form));
-  const top = new TopLevel();
+  const top = form.newTop();
   const f = root.fields();
   while (f.next()) {
     const field = form.indexOf(f);
@@ -77,8 +85,8 @@ export function parseForm(root: JsonValue, form: ConfigForm, sink: ConfigSink): 
     if (p !== null) return p.inField(f.name);
   }
   const sources = top.sources;
-  if (sources === null) return missingField("key");
-  if (top.routeCount == 0 && top.defaultAction === null) return problem(form.nothingToRoute);
+  if (sources === null) return missingField(unchecked(form.fields[KEY_FIELD]));
+  if (top.routeCount == 0 && top.defaultAction === null && !top.routesOptional) return problem(form.nothingToRoute);
   sink.end(sources, top.defaultAction, top.decisionHeader);
   return null;
 }

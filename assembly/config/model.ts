@@ -3,6 +3,8 @@
 // into the rule table (rules/builder.ts) and drops it, tests and tools collect them in a Config.
 // Nothing here is touched on the per-request path, which reads the table's flat buffer.
 //
+import { RulesService } from "./service";
+
 // Both accepted JSON forms (the original dispatcher's and the native one) end up in this shape.
 
 /** Where a routing key is read from. Only headers today; baggage, cookie and query slot in here. */
@@ -69,6 +71,8 @@ export class Config {
     public readonly defaultAction: Action | null,
     /** Lower-cased response header naming the decision, or null. */
     public readonly decisionHeader: string | null,
+    /** Where live rules come from (config/service.ts), or null: the routes above are all. */
+    public readonly rulesService: RulesService | null = null,
   ) {}
 }
 

@@ -1,4 +1,4 @@
-// The native form: `{"key", "routes"?, "default"?, "decisionHeader"?}`.
+// The native form: `{"key", "routes"?, "default"?, "decisionHeader"?, "rulesService"?}`.
 import { JsonDocument, JsonValue } from "../json";
 import { KeySource } from "./model";
 import { Parsed, Problem, expected, problem } from "./errors";
@@ -9,18 +9,23 @@ import { parseRoutes } from "./routes";
 import { responseHeaderName } from "./headers";
 import { ConfigSink } from "./sink";
 import { ConfigSizes, sizeAction, sizeRoutes } from "./sizes";
+import { RulesService, parseRulesService } from "./service";
 
 // Field numbers: indexes into the list given to ConfigForm (0 is "key").
 const ROUTES = 1;
 const DEFAULT = 2;
 const DECISION_HEADER = 3;
+const RULES_SERVICE = 4;
 
 const DEFAULT_FIELDS = "destination, requestHeaders";
 
-class NativeForm extends ConfigForm {
-  constructor() {
-    super(["key", "routes", "default", "decisionHeader"],
-      'nothing to route: expected at least one route in "routes", or a "default"');
+/** Exported for the rules document (document.ts), whose fields 1 and 2 are these routes and default. */
+export class NativeForm extends ConfigForm {
+  constructor(
+    fields: string[] = ["key", "routes", "default", "decisionHeader", "rulesService"],
+    nothingToRoute: string = 'nothing to route: expected at least one route in "routes", or a "default"',
+  ) {
+    super(fields, nothingToRoute);
   }
 
   readKey(value: JsonValue): Parsed<KeySource[]> {
@@ -38,6 +43,13 @@ class NativeForm extends ConfigForm {
       top.defaultAction = b.build("default");
       return p;
     }
+    if (field == RULES_SERVICE) {
+      // Live rules may be all there is: routes and default become optional.
+      const service = new RulesService();
+      sink.service = service;
+      top.routesOptional = true;
+      return parseRulesService(value, service);
+    }
     // DECISION_HEADER
     if (!value.isString) return expected("a header name", value);
     const name = responseHeaderName(value.str);
@@ -48,6 +60,7 @@ class NativeForm extends ConfigForm {
   size(field: i32, doc: JsonDocument, value: i32, sizes: ConfigSizes): void {
     if (field == ROUTES) sizeRoutes(doc, value, sizes);
     else if (field == DEFAULT) sizeAction(doc, value, sizes);
+    else if (field == RULES_SERVICE) return; // not kept in the table
     else sizes.textBytes += doc.textBytes(value); // key, decisionHeader
   }
 }

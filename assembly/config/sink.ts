@@ -11,8 +11,12 @@
 // part-way and `end` is never called.
 import { Action, Config, KeySource, Route } from "./model";
 import { ConfigSizes } from "./sizes";
+import { RulesService } from "./service";
 
 export abstract class ConfigSink {
+  /** The configuration's `rulesService`, when it has one (set while the fields are read). */
+  service: RulesService | null = null;
+
   /** What the configuration holds, read off the document before parsing it (config/sizes.ts). */
   abstract begin(sizes: ConfigSizes): void;
   abstract route(route: Route): void;
@@ -32,6 +36,6 @@ export class ConfigCollector extends ConfigSink {
   }
 
   end(keySources: KeySource[], defaultAction: Action | null, decisionHeader: string | null): void {
-    this.config = new Config(keySources, this.routes, defaultAction, decisionHeader);
+    this.config = new Config(keySources, this.routes, defaultAction, decisionHeader, this.service);
   }
 }

@@ -11,12 +11,16 @@ import { TickScheduler } from "../ticks/scheduler";
 import { StreamRoot } from "./state";
 import { RoutekeyStream } from "./stream";
 import { LogLevelRefresh } from "./loglevel";
+import { Initial } from "../config/service";
+import { RulesFetcher } from "../fetch";
 
 export const ROOT_ID = "routekey";
 
 export class RoutekeyRoot extends StreamRoot {
-  /** The periodic duties (the log-level refresh; rule refresh and metric flush will join it). */
+  /** The periodic duties: the log-level refresh, and the live-rules fetcher when configured. */
   private readonly ticks: TickScheduler = new TickScheduler();
+  /** Live rules from a rules server, when the configuration names one (fetch/). */
+  private fetcher: RulesFetcher | null = null;
 
   constructor(contextId: u32) {
     super(contextId);
@@ -49,11 +53,26 @@ export class RoutekeyRoot extends StreamRoot {
       return false;
     }
     this.metrics.define();
+    let service = result.service;
+    if (service !== null && this.fetcher === null) {
+      let passthrough = service.initial == Initial.Passthrough;
+      let fetcher = new RulesFetcher(service, result.keySources, result.decisionHeader, this);
+      fetcher.start(passthrough ? 0 : table.routeCount);
+      this.fetcher = fetcher;
+      this.ticks.add(fetcher);
+      if (passthrough) {
+        // Nothing routes until the first good document.
+        table.retire();
+        table = null;
+      }
+    }
     // Host calls are allowed from here on (not in the constructor): arm what the duties need.
     setTickPeriod(this.ticks.periodMs);
-    let old = this.table;
-    this.table = table;
-    if (old !== null) old.retire();
+    this.install(table);
+    if (table === null) {
+      log(LogLevelValues.info, "routekey: configured; requests pass unchanged until the first rules document");
+      return true;
+    }
     if (logEnabled(LogLevelValues.info)) {
       let routes = table.routeCount;
       log(LogLevelValues.info, "routekey: configured " + routes.toString() + (routes == 1 ? " route" : " routes") +
@@ -61,6 +80,12 @@ export class RoutekeyRoot extends StreamRoot {
         " (" + table.byteSize().toString() + " bytes of rules)");
     }
     return true;
+  }
+
+  /** Callouts land on the root: the fetcher's answer (the SDK's own callouts are not used). */
+  onHttpCallResponse(token: u32, headers: u32, bodySize: u32, _trailers: u32): void {
+    let fetcher = this.fetcher;
+    if (fetcher !== null) fetcher.onResponse(token, headers, bodySize);
   }
 
   onTick(): void {
@@ -71,6 +96,8 @@ export class RoutekeyRoot extends StreamRoot {
   /** Envoy configures a NEW root context for each new configuration, then ends the old one:
    *  its rules are freed here (streams still using them keep them until they end). */
   onDone(): bool {
+    let fetcher = this.fetcher;
+    if (fetcher !== null) fetcher.stop();
     let table = this.table;
     this.table = null;
     if (table !== null) table.retire();

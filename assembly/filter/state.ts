@@ -18,6 +18,16 @@ export abstract class StreamRoot extends RootContext {
    */
   private pool: Array<Context> = [];
 
+  /**
+   * Puts `table` in force (null: requests pass unchanged). The old table is retired: streams
+   * that started with it keep it until they end, new streams get the new one.
+   */
+  install(table: RuleTable | null): void {
+    let old = this.table;
+    this.table = table;
+    if (old !== null && old !== table) old.retire();
+  }
+
   /** Called by a stream as it ends. */
   recycle(stream: Context): void {
     this.pool.push(stream);

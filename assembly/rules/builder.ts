@@ -29,6 +29,9 @@ const SHARED_NAMES = 256;
 export class TableBuilder extends ConfigSink {
   /** The finished table, once `end` ran. */
   table: RuleTable | null = null;
+  /** What `end` was given: a rules document fetched later is compiled with the same. */
+  keySources: KeySource[] = [];
+  decisionHeader: string | null = null;
   /** Bytes the block was sized for by `begin`: the table grew (a copy) if it used more. */
   planned: u32 = 0;
   private arena: Arena | null = null;
@@ -84,6 +87,8 @@ export class TableBuilder extends ConfigSink {
   }
 
   end(keySources: KeySource[], defaultAction: Action | null, decisionHeader: string | null): void {
+    this.keySources = keySources;
+    this.decisionHeader = decisionHeader;
     if (this.arena === null) this.begin(new ConfigSizes());
     let arena = this.arena!;
     let actionCount = this.written;

@@ -1,16 +1,27 @@
 // Configuration → rule table: from the bytes, the way onConfigure needs it (compileConfiguration),
-// or from a parsed Config, for tests and tools (compileConfig). The routes go from the JSON
+// or from a parsed Config, for tests and tools (compileConfig); a fetched rules document → rule
+// table with its configuration's key sources (compileRulesDocument). The routes go from the JSON
 // document straight into the table (config/sink.ts, rules/builder.ts), so at the peak, memory
 // holds the configuration bytes, the document's tape and the table: no tree of the document and
 // no model of 100k routes on top.
 import { parseConfigBytes } from "../config/parse";
-import { Config } from "../config/model";
+import { parseRulesDocumentBytes } from "../config/document";
+import { Config, KeySource } from "../config/model";
+import { RulesService } from "../config/service";
 import { ConfigSizes } from "../config/sizes";
 import { RuleTable } from "./table";
 import { TableBuilder } from "./builder";
 
-/** A table, or the error line that refused the configuration. */
+/** A table, or the error line that refused the configuration (or document). */
 export class Compiled {
+  /** The configuration's rules service (compileConfiguration only), or null. */
+  service: RulesService | null = null;
+  /** What a rules document for this configuration is compiled with (compileConfiguration only). */
+  keySources: KeySource[] = [];
+  decisionHeader: string | null = null;
+  /** The document's version (compileRulesDocument only). */
+  version: string | null = null;
+
   constructor(public readonly table: RuleTable | null, public readonly error: string | null) {}
 }
 
@@ -22,7 +33,27 @@ export function compileConfiguration(ptr: usize, len: i32): Compiled {
     builder.discard();
     return new Compiled(null, error);
   }
-  return new Compiled(builder.table, null);
+  let compiled = new Compiled(builder.table, null);
+  compiled.service = builder.service;
+  compiled.keySources = builder.keySources;
+  compiled.decisionHeader = builder.decisionHeader;
+  return compiled;
+}
+
+/**
+ * Compiles the rules document bytes at ptr..ptr+len (not kept) with a configuration's key
+ * sources and decision header. Nothing is replaced here: the caller swaps the table in.
+ */
+export function compileRulesDocument(ptr: usize, len: i32, keySources: KeySource[], decisionHeader: string | null): Compiled {
+  let builder = new TableBuilder();
+  let r = parseRulesDocumentBytes(ptr, len, keySources, decisionHeader, builder);
+  if (r.error !== null) {
+    builder.discard();
+    return new Compiled(null, r.error);
+  }
+  let compiled = new Compiled(builder.table, null);
+  compiled.version = r.version;
+  return compiled;
 }
 
 /**

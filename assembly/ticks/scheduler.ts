@@ -1,5 +1,5 @@
 // One host timer shared by the root's periodic duties. Proxy-wasm gives a root context a single
-// tick period; duties (the log-level refresh today; rule refresh and metric flush later) each
+// tick period; duties (the log-level refresh, the live-rules fetcher of fetch/; metric flush later) each
 // want their own. Each duty registers its period, the root arms the tick at their greatest
 // common divisor, and each tick runs the duties whose period has elapsed. Time is counted in
 // ticks, not read from the host: no host call (and no import) for the clock.

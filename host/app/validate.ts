@@ -3,6 +3,8 @@
 // Each FILE (JSON or YAML, one or several documents) may hold:
 //   - a configuration: an object with `key`, `routes`, `rewrites` or `default` (YAML is converted
 //     to JSON; a JSON file goes to the filter byte for byte),
+//   - a rules document, as a rules server serves it (an object with `version` and no `key`):
+//     fetched by the filter from a stand-in rules server (checkRulesDocument),
 //   - an Envoy bootstrap: every envoy.filters.http.wasm filter's configuration,
 //   - Kubernetes objects: every Istio WasmPlugin's spec.pluginConfig (other kinds are skipped).
 // Every configuration found is loaded into build/routekey.wasm through the host library, exactly
@@ -35,6 +37,8 @@ export interface FoundConfiguration {
   configuration: string | Uint8Array;
   /** Problems found around the configuration (e.g. a root id the module does not register). */
   problems: string[];
+  /** 'rules': a rules document (checked with checkRulesDocument); absent: a configuration. */
+  kind?: 'rules';
 }
 
 /** Thrown when a file cannot be read as any of the accepted shapes. */
@@ -79,6 +83,7 @@ export function scanFile(fileName: string, text: string): FileContents {
     // A plain configuration goes in byte for byte, so duplicate keys and number spelling
     // ("1.50") reach the parser exactly as written.
     if (sorted === 'configuration') return { configurations: [{ where: '', configuration: text, problems: [] }], skipped: [] };
+    if (sorted === 'rules') return { configurations: [{ where: '', configuration: text, problems: [], kind: 'rules' }], skipped: [] };
     return sorted;
   }
 
@@ -95,6 +100,8 @@ export function scanFile(fileName: string, text: string): FileContents {
     const sorted = fromDocument(value, where);
     if (sorted === 'configuration') {
       out.configurations.push({ where, configuration: JSON.stringify(value), problems: [] });
+    } else if (sorted === 'rules') {
+      out.configurations.push({ where, configuration: JSON.stringify(value), problems: [], kind: 'rules' });
     } else {
       out.configurations.push(...sorted.configurations);
       out.skipped.push(...sorted.skipped);
@@ -109,7 +116,7 @@ export function scanFile(fileName: string, text: string): FileContents {
  * then it says what it is); a bare object with a configuration's fields is itself a
  * configuration ('configuration'); anything else holds none.
  */
-function fromDocument(doc: unknown, where: string): FileContents | 'configuration' {
+function fromDocument(doc: unknown, where: string): FileContents | 'configuration' | 'rules' {
   const none = (what: string): FileContents => ({ configurations: [], skipped: [what] });
   if (!isObject(doc)) return none(Array.isArray(doc) ? 'a list, not an object' : `a ${doc === null ? 'null' : typeof doc}, not an object`);
   const at = (path: string) => (where ? `${where}: ${path}` : path);
@@ -121,7 +128,7 @@ function fromDocument(doc: unknown, where: string): FileContents | 'configuratio
       const out: FileContents = { configurations: [], skipped: [] };
       doc.items.forEach((item, i) => {
         const sorted = fromDocument(item, at(`items[${i}]`));
-        if (sorted === 'configuration') out.skipped.push('a List item that is not a Kubernetes object');
+        if (typeof sorted === 'string') out.skipped.push('a List item that is not a Kubernetes object');
         else {
           out.configurations.push(...sorted.configurations);
           out.skipped.push(...sorted.skipped);
@@ -138,6 +145,7 @@ function fromDocument(doc: unknown, where: string): FileContents | 'configuratio
     });
     return configurations.length > 0 ? { configurations, skipped: [] } : none('an Envoy bootstrap without envoy.filters.http.wasm');
   }
+  if ('version' in doc && !('key' in doc)) return 'rules';
   if (CONFIGURATION_FIELDS.some((f) => f in doc)) return 'configuration';
   const fields = Object.keys(doc);
   if (fields.length === 0) return none('an empty object');
@@ -216,10 +224,53 @@ export async function checkConfiguration(configuration: string | Uint8Array, was
   }
 }
 
+/** The rules service the stand-in configuration of checkRulesDocument names (any cluster is known in manual mode). */
+const STAND_IN = {
+  key: 'x-routekey-validate',
+  rulesService: { cluster: 'routekey-validate', authority: 'rules.validate', path: '/', maxBytes: 67108864 },
+};
+
+/**
+ * Checks a rules document with the filter itself: one worker VM with a stand-in rules service
+ * fetches it (a manual callout answered with the document as a 200) and either swaps it in or
+ * refuses it with its one warn line; that line's reason is returned. An empty list: accepted.
+ */
+export async function checkRulesDocument(document: string | Uint8Array, wasm: Uint8Array | string = DEFAULT_WASM): Promise<string[]> {
+  const { startPlugin } = (await import('../lib/index.ts')) as { startPlugin: StartPlugin };
+  let now = 0;
+  let plugin: Plugin | undefined;
+  try {
+    plugin = await startPlugin({
+      wasm, rootId: ROOT_ID, configuration: JSON.stringify(STAND_IN), workers: 1, callouts: 'manual', clock: () => now,
+      logLevel: 'info', recordHostCalls: false,
+    });
+    for (let i = 0; i < 8 && plugin.pendingCallouts().length === 0; i++) {
+      now += 250;
+      plugin.tick();
+    }
+    const [callout] = plugin.pendingCallouts();
+    if (!callout) return ['the filter made no fetch (is the module older than rulesService?)'];
+    const delivery = plugin.deliverCallout(callout.token, { status: 200, body: document }, callout.vm);
+    if (delivery.failure) return [`the filter failed: ${delivery.failure}`];
+    const refused = delivery.logs.find((l) => l.level === 'warn' && l.message.includes('rules fetch failed'));
+    if (refused) {
+      const m = /: invalid document: (.*); keeping /.exec(refused.message);
+      return [m ? m[1]! : refused.message];
+    }
+    if (!delivery.logs.some((l) => /rules version '.*' fetched/.test(l.message))) return ['the filter did not take the document'];
+    return [];
+  } catch (err) {
+    return [`the filter failed to start: ${err instanceof Error ? err.message : String(err)}`];
+  } finally {
+    await plugin?.close();
+  }
+}
+
 const USAGE = `usage: routekey validate [--wasm FILE] FILE...
   Checks routekey configurations with the filter's own parser (build/routekey.wasm, or --wasm FILE).
   Each FILE is JSON or YAML (several documents allowed) and may hold:
     - a configuration: an object with key, routes, rewrites or default;
+    - a rules document (what a rulesService serves): an object with version and no key;
     - an Envoy bootstrap: the configuration of every envoy.filters.http.wasm filter is checked;
     - Kubernetes objects: the spec.pluginConfig of every Istio WasmPlugin is checked.
   Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem (on stderr).
@@ -266,10 +317,11 @@ export async function runValidate(args: string[]): Promise<number> {
         console.log(`${file}: skipped (no routekey configuration: ${[...new Set(skipped)].join('; ')})`);
         continue;
       }
-      for (const { where, configuration, problems: around } of configurations) {
+      for (const { where, configuration, problems: around, kind } of configurations) {
         checked++;
         problems.push(...around);
-        for (const line of await checkConfiguration(configuration, module)) problems.push(where ? `${where}: ${line}` : line);
+        const lines = kind === 'rules' ? await checkRulesDocument(configuration, module) : await checkConfiguration(configuration, module);
+        for (const line of lines) problems.push(where ? `${where}: ${line}` : line);
       }
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));

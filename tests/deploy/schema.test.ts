@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { render, SCHEMA_PATH } from '../../schema/generate.ts';
-import { scanFile, checkConfiguration } from '../../host/app/validate.ts';
+import { render, renderRules, RULES_SCHEMA_PATH, SCHEMA_PATH } from '../../schema/generate.ts';
+import { scanFile, checkConfiguration, checkRulesDocument } from '../../host/app/validate.ts';
 import { at, filterMissing, istioYamlFiles, readmeJsonBlocks, readText, WASM } from './deploy-helpers.ts';
 
 const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
@@ -34,6 +34,52 @@ const INEXPRESSIBLE: Record<string, string> = {
 
 test('schema: routekey.schema.json is what schema/generate.ts writes', () => {
   assert.equal(readFileSync(SCHEMA_PATH, 'utf8'), render(), 'run: node --import tsx schema/generate.ts');
+});
+
+const rulesSchema = JSON.parse(readFileSync(RULES_SCHEMA_PATH, 'utf8'));
+const validateRules = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(rulesSchema);
+
+test('schema: rules.schema.json (the rules document) is what schema/generate.ts writes', () => {
+  assert.equal(readFileSync(RULES_SCHEMA_PATH, 'utf8'), renderRules(), 'run: node --import tsx schema/generate.ts');
+  assert.match(rulesSchema.description, /duplicate JSON object keys/);
+});
+
+test('schema: rules.schema.json agrees with the built filter on rules documents', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  const module = new Uint8Array(readFileSync(WASM));
+  const route = { name: 'dev', keys: ['dev'], destination: 'dev.svc:8080' };
+  const documents: unknown[] = [
+    { version: 'v1', routes: [route] },
+    { version: 'v1', routes: [] },
+    { version: '2026-12-01 #7', routes: [route], default: { destination: 'baseline.svc' } },
+    { version: 'x'.repeat(128), routes: [] },
+    { version: 'v1', routes: [], default: { requestHeaders: { set: { 'x-a': '1' } } } },
+    { routes: [route] },
+    { version: 'v1' },
+    { version: '', routes: [] },
+    { version: 'x'.repeat(129), routes: [] },
+    { version: 'v\u0001', routes: [] },
+    { version: 'é', routes: [] },
+    { version: 7, routes: [] },
+    { version: 'v1', routes: [], key: 'x-env' },
+    { version: 'v1', routes: [], rulesService: {} },
+    { version: 'v1', routes: [{ ...route, destination: 'a:0' }] },
+    { version: 'v1', routes: [{ name: 'dev', keys: ['dev'] }] },
+    { version: 'v1', routes: [], default: {} },
+    { version: 'v1', routes: {} },
+  ];
+  const disagreements: string[] = [];
+  for (const d of documents) {
+    const text = JSON.stringify(d);
+    const problems = await checkRulesDocument(text, module);
+    const parser = problems.length === 0;
+    if (parser !== (validateRules(d) as boolean)) {
+      disagreements.push(`${text}: parser ${parser ? 'accepts' : `refuses (${problems[0]})`}, schema ${parser ? 'refuses' : 'accepts'}`);
+    }
+  }
+  assert.deepEqual(disagreements, []);
+  assert.ok(documents.filter((d) => validateRules(d)).length >= 5, 'both outcomes are exercised');
 });
 
 test('schema: says in its description what it cannot express', () => {

@@ -11,15 +11,22 @@ test('imports exactly the proxy-wasm calls the filter uses, and nothing Envoy la
     'env.proxy_add_header_map_value',
     'env.proxy_define_metric',
     'env.proxy_get_buffer_bytes',
+    'env.proxy_get_current_time_nanoseconds',
     'env.proxy_get_header_map_value',
     'env.proxy_get_log_level',
     'env.proxy_get_property',
+    'env.proxy_get_shared_data',
+    'env.proxy_http_call',
     'env.proxy_increment_metric',
     'env.proxy_log',
+    'env.proxy_record_metric',
     'env.proxy_remove_header_map_value',
     'env.proxy_replace_header_map_value',
     'env.proxy_set_effective_context',
+    'env.proxy_set_shared_data',
     'env.proxy_set_tick_period_milliseconds',
+    // The fetch lease's holder id (fetch/fetcher.ts): Envoy provides WASI random_get.
+    'wasi_snapshot_preview1.random_get',
   ]);
 });
 

@@ -88,6 +88,15 @@ test('scanFile: what holds no configuration is skipped, and says what it is', ()
   ]);
 });
 
+/** Writes files into `dir`, returning each one's path. */
+function writerIn(dir: string): (name: string, text: string) => string {
+  return (name, text) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+}
+
 /** Runs `validate` as the CLI does, in a child process. */
 function runValidate(...args: string[]) {
   const script = `import { runValidate } from './host/app/validate.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
@@ -104,11 +113,7 @@ test('validate command: exit 0 and FILE: ok on every shipped file, 1 with the fi
 
   const dir = mkdtempSync(join(tmpdir(), 'routekey-validate-'));
   try {
-    const write = (name: string, text: string) => {
-      const p = join(dir, name);
-      writeFileSync(p, text);
-      return p;
-    };
+    const write = writerIn(dir);
     const ok = write('ok.json', JSON.stringify(VALID));
     const badDest = write('bad-dest.json', JSON.stringify({ key: 'x', routes: [{ name: 'a', keys: ['a'], destination: 'ftp://x' }] }));
     const badJson = write('bad.json', '{"key": "x",\n "routes": [}');
@@ -189,4 +194,39 @@ test('validate command: skipped files do not fail, but nothing to check at all d
   assert.equal(help.code, 0);
   assert.match(help.stdout, /skipped \(no routekey configuration: \.\.\.\)/);
   assert.match(help.stdout, /if no FILE holds a configuration at all .* that fails/);
+});
+
+test('scanFile: an object with "version" and no "key" is a rules document; with "key" it is a configuration', () => {
+  const doc = '{"version":"v1","routes":[]}';
+  assert.deepEqual(scanFile('rules.json', doc).configurations, [{ where: '', configuration: doc, problems: [], kind: 'rules' }]);
+  const yaml = scanFile('rules.yaml', 'version: v2\nroutes:\n  - {name: a, keys: [a], destination: a.svc}\n').configurations;
+  assert.equal(yaml[0]!.kind, 'rules');
+  assert.deepEqual(JSON.parse(String(yaml[0]!.configuration)).version, 'v2');
+  assert.equal(scanFile('c.json', '{"key":"x","version":"v1","default":{"destination":"a"}}').configurations[0]!.kind, undefined);
+});
+
+test('validate command: rules documents are checked by the built filter as a rules server would serve them', async (t) => {
+  const missing = filterMissing();
+  if (missing) return t.skip(missing);
+  const dir = mkdtempSync(join(tmpdir(), 'routekey-validate-rules-'));
+  try {
+    const write = writerIn(dir);
+    const good = write('rules.json', JSON.stringify({ version: 'v7', routes: [{ name: 'pr-42', keys: ['pr-42'], destination: 'pr-42.svc:8080' }] }));
+    const goodYaml = write('rules.yaml', 'version: v8\nroutes: []\ndefault: {destination: baseline.svc}\n');
+    const dup = write('dup.json', JSON.stringify({ version: 'v9', routes: [
+      { name: 'a', keys: ['k'], destination: 'a.svc' }, { name: 'b', keys: ['k'], destination: 'b.svc' }] }));
+    const noRoutes = write('no-routes.json', '{"version": "v1"}');
+    const badJson = write('bad-rules.json', '{"version": "v1", "routes": [');
+    const ok = runValidate(good, goodYaml);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, `${good}: ok\n${goodYaml}: ok\n`);
+    const r = runValidate(dup, noRoutes);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `${dup}: routes[1].keys[0]: key "k" is already used by route "a"\n` +
+      `${noRoutes}: document: missing required field "routes"\n`);
+    // Text that is not JSON is not sorted: it goes to the configuration parser, which says so.
+    assert.match(runValidate(badJson).stderr, /invalid JSON/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
