@@ -109,8 +109,18 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
       return 0;
     },
     proxy_increment_metric: (id: number, d: bigint) => { calls++; counts[id] = (counts[id] ?? 0) + Number(d); return 0; },
+    // Live rules (rulesService): the bench configurations have none, so none of these is on the
+    // measured path; they answer as Envoy would, and any call is counted like the others.
+    proxy_record_metric: () => { calls++; return 0; },
+    proxy_get_current_time_nanoseconds: (p: number) => { calls++; dv().setBigUint64(p, process.hrtime.bigint(), true); return 0; },
+    proxy_get_shared_data: () => { calls++; return 1; }, // NotFound
+    proxy_set_shared_data: () => { calls++; return 0; },
+    proxy_http_call: () => { calls++; return 2; }, // BadArgument: no such cluster
   };
-  const imports: Record<string, Record<string, Function>> = { env };
+  const wasi = {
+    random_get: (p: number, n: number) => { calls++; for (let i = 0; i < n; i++) dv().setUint8(p + i, (Math.random() * 256) | 0); return 0; },
+  };
+  const imports: Record<string, Record<string, Function>> = { env, wasi_snapshot_preview1: wasi };
   for (const i of WebAssembly.Module.imports(mod)) {
     if (!imports[i.module]?.[i.name]) throw new Error(`bench stub host lacks ${i.module}.${i.name}`);
   }
