@@ -1,7 +1,9 @@
 // What a Prometheus query names, and what Prometheus name Envoy gives a stat: the two sides
 // tests/deploy/dashboard.test.ts holds against each other.
 
-/** One `stats_config.stats_tags` entry (regex form, the only one the shipped files use). */
+import { formatPrometheus } from '../../host/runner/stats.ts';
+
+/** One `stats_config.stats_tags` entry as the shipped YAML/JSON spells it (regex form). */
 export interface StatsTag {
   tag_name: string;
   regex: string;
@@ -13,27 +15,22 @@ export interface PrometheusSeries {
 }
 
 /**
- * Envoy's tag extraction, then its Prometheus naming: each regex is matched against the stat name;
- * its FIRST capture group is cut out of the name and its SECOND becomes the tag's value. The
- * custom `wasmcustom.` namespace is dropped (no `envoy_` prefix) and every character Prometheus
- * does not allow in a name becomes `_`.
+ * The series Envoy's /stats/prometheus shows for one stat under these stats_tags (plus Envoy's
+ * default extractors), as the local runner prints it (host/runner/stats.ts: the first capture
+ * group is cut out of the name, the second becomes the label value; `wasmcustom.` dropped, no
+ * `envoy_` prefix, other characters `_`). Going through the runner keeps one implementation of
+ * Envoy's naming, the one tests/e2e/runner.test.ts holds to Envoy's behaviour.
  */
 export function prometheusSeries(statName: string, tags: StatsTag[]): PrometheusSeries {
-  const cuts: Array<[number, number]> = [];
-  const labels: Record<string, string> = {};
-  for (const tag of tags) {
-    // `d` for the capture groups' offsets: the cut is where group 1 is, not the first place its text occurs.
-    const m = new RegExp(tag.regex, 'd').exec(statName);
-    if (!m || m[1] === undefined || m[2] === undefined) continue;
-    cuts.push(m.indices![1]!);
-    labels[tag.tag_name] = m[2];
-  }
-  let name = '';
-  for (let i = 0; i < statName.length; i++) {
-    if (!cuts.some(([a, b]) => i >= a && i < b)) name += statName[i];
-  }
-  name = name.replace(/^wasmcustom\./, '').replace(/[^a-zA-Z0-9_:]/g, '_');
-  return { name, labels };
+  const text = formatPrometheus(
+    [{ name: statName, type: 'counter', value: 1 }],
+    tags.map((t) => ({ name: t.tag_name, regex: new RegExp(t.regex) })),
+  );
+  const line = text.split('\n').find((l) => l && !l.startsWith('#'));
+  const m = line === undefined ? null : /^([^{ ]+)(?:\{(.*)\})? /.exec(line);
+  if (!m) throw new Error(`${statName}: not exported to Prometheus (${JSON.stringify(text)})`);
+  const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+  return { name: m[1], labels };
 }
 
 // PromQL words that are not metric names when they stand without a `(` after them.
