@@ -96,8 +96,7 @@ test('envoy.yaml: clusters are STRICT_DNS to the compose services on 8080', () =
 
 test('envoy.yaml: stats_tags turns routekey.routed.route.<name> into a route label', () => {
   const tags = bootstrap.stats_config.stats_tags;
-  assert.equal(tags.length, 1);
-  assert.equal(tags[0].tag_name, 'route');
+  assert.deepEqual(tags.map((t: Any) => t.tag_name), ['route', 'reason']);
   const re = new RegExp(tags[0].regex);
   // Envoy: the first capture group is cut from the name, the second is the tag value.
   const extract = (name: string) => {
