@@ -40,4 +40,4 @@ image: ## Build the OCI image for Istio: make image IMAGE=REGISTRY/routekey:TAG
 	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine reachable (docker info failed): the image cannot be built on this machine; run make image where Docker runs" >&2; exit 1; }
 	@$(MAKE) --no-print-directory build
 	docker build -f istio/Dockerfile -t $(IMAGE) .
-	@echo "built $(IMAGE); WasmPlugin spec.sha256: $$(sha256sum build/routekey.wasm | cut -d' ' -f1)"
+	@echo "built $(IMAGE); push it, then set the WasmPlugin's spec.sha256 to the manifest digest docker push prints (without sha256:)"
