@@ -55,7 +55,7 @@ const COMMAND_USAGE = {
       {name?, request: {headers, path, authority, method}, expect: {route, authority, headers,
       cluster, virtualHost}} (all optional; headers: {NAME: null} = absent); one line per
       mismatch, exit 1 on any (for CI). Example: examples/requests.yaml.`,
-  validate: `  routekey validate [--wasm FILE] FILE...
+  validate: `  routekey validate [--wasm FILE] [--allow-placeholders] FILE...
       Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).`,
   upstream: `  routekey upstream --name NAME [--port 8080] [--host 127.0.0.1]
       A demo upstream: answers every request with JSON {upstream, method, path, headers, bodyBytes}
@@ -478,7 +478,7 @@ function checkValidateOptions(args: string[]) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--wasm') i++;
-    else if (a.startsWith('-') && !a.startsWith('--wasm=')) throw new UsageError(`unknown option ${a}`, 'validate');
+    else if (a.startsWith('-') && !a.startsWith('--wasm=') && a !== '--allow-placeholders') throw new UsageError(`unknown option ${a}`, 'validate');
   }
 }
 

@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { LogEntry, Plugin, PluginOptions } from '../lib/index.ts';
+import { imageReferenceProblems } from './image-ref.ts';
 import { decodeAnyConfiguration, WASM_FILTER_TYPE } from '../runner/wasm-config.ts';
 
 /** The root id the module registers (assembly/index.ts); Envoy root_id / Istio pluginName. */
@@ -39,6 +40,9 @@ export interface FoundConfiguration {
   problems: string[];
   /** 'rules': a rules document (checked with checkRulesDocument); absent: a configuration. */
   kind?: 'rules';
+  /** A WasmPlugin's image reference problems (placeholders, a bad sha256): refused unless the
+   *  file is checked as a template (--allow-placeholders). */
+  imageProblems?: string[];
 }
 
 /** Thrown when a file cannot be read as any of the accepted shapes. */
@@ -162,7 +166,8 @@ function fromWasmPlugin(doc: JsonObject, at: (path: string) => string): FoundCon
   }
   // Istio serialises the pluginConfig Struct to JSON and hands it over in a StringValue.
   const configuration = spec.pluginConfig === undefined ? '' : JSON.stringify(spec.pluginConfig);
-  return { where: label('spec.pluginConfig'), configuration, problems };
+  const imageProblems = imageReferenceProblems(spec, at(`WasmPlugin ${name}`));
+  return { where: label('spec.pluginConfig'), configuration, problems, imageProblems };
 }
 
 function fromWasmFilter(node: JsonObject, path: string, at: (path: string) => string): FoundConfiguration {
@@ -266,13 +271,16 @@ export async function checkRulesDocument(document: string | Uint8Array, wasm: Ui
   }
 }
 
-const USAGE = `usage: routekey validate [--wasm FILE] FILE...
+const USAGE = `usage: routekey validate [--wasm FILE] [--allow-placeholders] FILE...
   Checks routekey configurations with the filter's own parser (build/routekey.wasm, or --wasm FILE).
   Each FILE is JSON or YAML (several documents allowed) and may hold:
     - a configuration: an object with key, routes, rewrites or default;
     - a rules document (what a rulesService serves): an object with version and no key;
     - an Envoy bootstrap: the configuration of every envoy.filters.http.wasm filter is checked;
     - Kubernetes objects: the spec.pluginConfig of every Istio WasmPlugin is checked.
+  A WasmPlugin's image reference (spec.url, spec.sha256) must be filled in: the placeholders of the
+  shipped manifests (REGISTRY, VERSION, DIGEST) are refused. --allow-placeholders checks such a file
+  as a template (everything but the image reference).
   Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem (on stderr).
   A FILE with nothing to check (other Kubernetes kinds, an Envoy bootstrap without a wasm filter,
   a document that is not a configuration) prints "FILE: skipped (no routekey configuration: ...)"
@@ -283,6 +291,7 @@ const USAGE = `usage: routekey validate [--wasm FILE] FILE...
 /** The `validate` command. Returns the exit code: 0 all valid, 1 a problem or nothing checked, 2 usage. */
 export async function runValidate(args: string[]): Promise<number> {
   let wasm = DEFAULT_WASM;
+  let allowPlaceholders = false;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -293,6 +302,8 @@ export async function runValidate(args: string[]): Promise<number> {
       wasm = args[++i] ?? '';
     } else if (arg.startsWith('--wasm=')) {
       wasm = arg.slice('--wasm='.length);
+    } else if (arg === '--allow-placeholders') {
+      allowPlaceholders = true;
     } else {
       files.push(arg);
     }
@@ -317,9 +328,10 @@ export async function runValidate(args: string[]): Promise<number> {
         console.log(`${file}: skipped (no routekey configuration: ${[...new Set(skipped)].join('; ')})`);
         continue;
       }
-      for (const { where, configuration, problems: around, kind } of configurations) {
+      for (const { where, configuration, problems: around, kind, imageProblems } of configurations) {
         checked++;
         problems.push(...around);
+        if (!allowPlaceholders) problems.push(...(imageProblems ?? []));
         const lines = kind === 'rules' ? await checkRulesDocument(configuration, module) : await checkConfiguration(configuration, module);
         for (const line of lines) problems.push(where ? `${where}: ${line}` : line);
       }
