@@ -1,6 +1,6 @@
 # Thin wrappers over the npm scripts, so `make` users and CI run the same commands.
 .DEFAULT_GOAL := help
-.PHONY: help install build test start bench validate verify clean image
+.PHONY: help install build test start bench validate verify clean image bundle
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,14 @@ validate: node_modules ## Validate a configuration: make validate FILE=my-config
 
 verify: node_modules ## Named checks against docker-compose Envoy, or the local runner
 	bash envoy/verify.sh
+
+# One file with every dependency (plain JavaScript, node >= 20): what docker-compose's rules-server
+# service and istio/rules-server/ run, where there is no node_modules. The createRequire banner
+# lets the bundled CommonJS packages (yaml) require node's built-ins from an ES module.
+bundle: node_modules ## Bundle the CLI into build/routekey-cli.mjs (rules-server in containers)
+	npx esbuild host/app/cli.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+	  --outfile=build/routekey-cli.mjs \
+	  "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
 
 clean: ## Remove build outputs
 	rm -rf build

@@ -7,6 +7,7 @@
 //   routekey demo [--config FILE] [--overlay FILE] [--workers N] [--log-level LEVEL]
 //   routekey validate FILE...
 //   routekey upstream --name NAME [--port P] [--host H]
+//   routekey rules-server FILE... [--port P] [--host H] [--wasm FILE]
 //   routekey --version | --help | COMMAND --help
 //
 // Run directly (`node --import tsx host/app/cli.ts …`, what `npm start` does) or through
@@ -61,10 +62,17 @@ const COMMAND_USAGE = {
       A demo upstream: answers every request with JSON {upstream, method, path, headers, bodyBytes}
       (host/app/demo/upstream.mjs). Listens on 127.0.0.1 unless --host says otherwise
       (--host 0.0.0.0 in a container); port 0 = any free port.`,
+  'rules-server': `  routekey rules-server FILE... [--port 8080] [--host 127.0.0.1] [--wasm FILE]
+      Serve rules documents to a rulesService: each FILE at /<its name> (envoy/rules.json at
+      /rules.json), with an ETag (If-None-Match → 304) and long-poll (prefer: wait=N, at
+      most 300: held until the file changes, else 304). An edited FILE is published once the
+      filter's own parser (build/routekey.wasm, or --wasm FILE) accepts it, as routekey validate
+      would; a refused edit is logged and the last good version keeps being served (a FILE bad
+      from the start answers 503 until fixed). Listens on 127.0.0.1 unless --host says otherwise.`,
 } as const;
 type Command = keyof typeof COMMAND_USAGE;
 
-const commandUsage = (c: Command) => `usage:\n${COMMAND_USAGE[c]}\n${c === 'validate' || c === 'upstream' || c === 'explain' ? '' : `${LEVELS}\n`}`;
+const commandUsage = (c: Command) => `usage:\n${COMMAND_USAGE[c]}\n${c === 'validate' || c === 'upstream' || c === 'explain' || c === 'rules-server' ? '' : `${LEVELS}\n`}`;
 
 const USAGE = `usage:
 ${Object.values(COMMAND_USAGE).join('\n')}
@@ -106,12 +114,14 @@ interface Flags {
   wasm?: string;
   /** The one positional argument of explain (the request path). */
   path?: string;
+  /** The positional arguments of rules-server (the files to serve). */
+  files?: string[];
   help?: boolean;
 }
 
 /** Every option takes a value; `parse` returns undefined for a value it refuses. */
 interface OptionSpec {
-  key: Exclude<keyof Flags, 'help' | 'path'>;
+  key: Exclude<keyof Flags, 'help' | 'path' | 'files'>;
   parse?: (v: string) => unknown;
   expected?: string;
   /** May be given more than once: the values are collected in a list. */
@@ -168,6 +178,10 @@ function parseFlags(command: Command, args: string[], allowed: Array<keyof Flags
     const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined; // not the prototype's toString
     if (!option && !raw.startsWith('-') && allowed.includes('path') && flags.path === undefined) {
       flags.path = raw;
+      continue;
+    }
+    if (!option && !raw.startsWith('-') && allowed.includes('files')) {
+      (flags.files ??= []).push(raw);
       continue;
     }
     if (!option) throw usage(raw.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${raw}"`);
@@ -467,6 +481,24 @@ async function cmdUpstream(args: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdRulesServer(args: string[]): Promise<number> {
+  const flags = parseFlags('rules-server', args, ['files', 'port', 'host', 'wasm']);
+  if (flags.help) return help('rules-server');
+  if (!flags.files?.length) throw new UsageError('FILE... is required (the rules documents to serve)', 'rules-server');
+  for (const f of flags.files) readableFile('FILE', f);
+  if (flags.wasm) readableFile('--wasm', flags.wasm);
+  const { startRulesServer } = await import('./rules-server.ts');
+  const host = flags.host ?? '127.0.0.1';
+  const port = flags.port ?? 8080;
+  const server = await startRulesServer({ files: flags.files, port, host, wasm: flags.wasm }).catch((e: unknown) => {
+    throw listenProblem(e, [{ address: host, port, what: 'rules-server', move: '--port' }]) ?? e;
+  });
+  for (const [file, path] of server.paths) console.error(`routekey rules-server: ${file} at http://${host}:${server.port}${path}`);
+  const stop = stopSignal();
+  await serveUntilStopped(server, stop);
+  return 0;
+}
+
 function help(command: Command): number {
   console.log(commandUsage(command));
   return 0;
@@ -495,6 +527,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runValidate(args);
       case 'upstream':
         return await cmdUpstream(args);
+      case 'rules-server':
+        return await cmdRulesServer(args);
       case 'explain':
         return await cmdExplain(args);
       case '--version':

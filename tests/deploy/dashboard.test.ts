@@ -89,8 +89,9 @@ async function emittedStats(): Promise<{ names: string[]; module: Uint8Array }> 
   const module = new Uint8Array(readFileSync(WASM));
   const config = envoyWasmFilter(readYaml('envoy/envoy.yaml')).typed_config.config;
   const shipped = config.configuration.value as string;
-  // The shipped configuration always has a default; the same rules without it pass an unknown key through.
-  const { destination: _default, ...noDefault } = JSON.parse(shipped);
+  // The shipped configuration always has a default (`default` in the native form, `destination` in
+  // the original one); the same rules without it pass an unknown key through.
+  const { destination: _destination, default: _default, ...noDefault } = JSON.parse(shipped);
   const names = new Set<string>();
   for (const [configuration, requests, expect] of [
     [shipped, [{ environment: 'dev' }, {}], ['routekey.routed.route.dev', 'routekey.default']],

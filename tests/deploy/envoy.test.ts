@@ -18,6 +18,9 @@ const clusters: Any[] = bootstrap.static_resources.clusters;
 const wasm = envoyWasmFilter(bootstrap).typed_config;
 const config = JSON.parse(wasm.config.configuration.value);
 const clusterOf = (vh: Any) => vh.routes.find((r: Any) => r.match.prefix === '/')?.route?.cluster;
+/** The cluster the filter's rulesService calls (no route goes there). */
+const RULES_CLUSTER = 'routekey-rules';
+const routed = clusters.filter((c) => c.name !== RULES_CLUSTER);
 
 test('envoy.yaml: listener on 0.0.0.0:10000, admin on 0.0.0.0:9901', () => {
   assert.equal(bootstrap.static_resources.listeners.length, 1);
@@ -38,16 +41,39 @@ test('envoy.yaml: the wasm filter runs routekey, fails closed, and the router co
   assert.equal(wasm.config.vm_config.vm_id, 'routekey');
   assert.equal(wasm.config.vm_config.code.local.filename, '/etc/routekey/routekey.wasm', 'build/ is mounted at /etc/routekey');
   assert.equal(wasm.config.configuration['@type'], 'type.googleapis.com/google.protobuf.StringValue');
+  // The native form: the original dispatcher's form (still accepted, tests/filter/dispatch.test.ts
+  // runs its exact configuration) has no rulesService. Same routing as the original demo's
+  // {"rewrites": {"dev": {"patch": [{"key": "dispatched", "val": true}], ...}}}.
   assert.deepEqual(config, {
     key: 'environment',
-    destination: 'http://default.demo',
-    rewrites: { dev: { patch: [{ key: 'dispatched', val: true }], destination: 'http://dev.demo' } },
+    routes: [{ name: 'dev', keys: ['dev'], destination: 'http://dev.demo', requestHeaders: { set: { dispatched: 'true' } } }],
+    default: { destination: 'http://default.demo' },
+    rulesService: {
+      cluster: RULES_CLUSTER, authority: 'rules.local', path: '/rules.json', refreshMs: 5000, timeoutMs: 2000,
+      initial: 'inline', longPollSeconds: 30,
+    },
   });
+});
+
+test('envoy.yaml: the rules cluster exists, no route uses it, and envoy/rules.json starts with the inline routes', () => {
+  assert.ok(clusters.some((c) => c.name === config.rulesService.cluster), 'rulesService.cluster is a cluster of the bootstrap');
+  for (const vh of vhosts) for (const r of vh.routes) assert.notEqual(r.route.cluster, RULES_CLUSTER, `${vh.name}: no route to the rules cluster`);
+  // The demo's rules server serves each file at /<basename>: the path the filter asks for.
+  assert.equal(config.rulesService.path, '/rules.json');
+  const doc = JSON.parse(readText('envoy/rules.json'));
+  // Until the first fetch the configuration's routes serve: the same as the document's, so the
+  // demo routes the same whether or not the rules server is up.
+  assert.deepEqual({ routes: doc.routes, default: doc.default }, { routes: config.routes, default: config.default });
+  assert.match(doc.version, /^demo-\d+$/);
+  // Every authority the document can produce has its own virtual host too.
+  for (const { where, destination } of destinations(doc)) {
+    assert.notDeepEqual(pickVirtualHost(vhosts, destinationAuthority(destination))?.domains, ['*'], `envoy/rules.json ${where}`);
+  }
 });
 
 test('envoy.yaml: virtual hosts default.demo, dev.demo and a catch-all, each to an existing cluster', () => {
   const clusterNames = clusters.map((c) => c.name);
-  assert.deepEqual(clusterNames.sort(), ['default', 'dev']);
+  assert.deepEqual(clusterNames.sort(), ['default', 'dev', RULES_CLUSTER]);
   const byName = Object.fromEntries(vhosts.map((vh) => [vh.domains[0], vh]));
   assert.deepEqual(byName['default.demo'].domains, ['default.demo', 'default.demo:*']);
   assert.deepEqual(byName['dev.demo'].domains, ['dev.demo', 'dev.demo:*']);
@@ -90,7 +116,8 @@ test('envoy.yaml: clusters are STRICT_DNS to the compose services on 8080', () =
     assert.equal(c.load_assignment.cluster_name, c.name);
     const eps = c.load_assignment.endpoints.flatMap((e: Any) => e.lb_endpoints);
     assert.equal(eps.length, 1);
-    assert.deepEqual(eps[0].endpoint.address.socket_address, { address: `upstream-${c.name}`, port_value: 8080 });
+    const service = c.name === RULES_CLUSTER ? 'rules-server' : `upstream-${c.name}`;
+    assert.deepEqual(eps[0].endpoint.address.socket_address, { address: service, port_value: 8080 });
   }
 });
 
@@ -122,7 +149,10 @@ test('local.yaml: the overlay the local runner uses', () => {
   assert.deepEqual(overlay, {
     listener: { address: '127.0.0.1', port: 10000 },
     admin: { address: '127.0.0.1', port: 9901 },
-    clusters: { default: { address: '127.0.0.1', port: 10101 }, dev: { address: '127.0.0.1', port: 10102 } },
+    clusters: {
+      default: { address: '127.0.0.1', port: 10101 }, dev: { address: '127.0.0.1', port: 10102 },
+      [RULES_CLUSTER]: { address: '127.0.0.1', port: 10103 },
+    },
     wasm: { filename: 'build/routekey.wasm' },
   });
   for (const name of Object.keys(overlay.clusters)) assert.ok(clusters.some((c) => c.name === name), `cluster ${name} exists`);
@@ -180,7 +210,7 @@ test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the 
   assert.deepEqual([...envoy.ports].sort(), ['10000:10000', '127.0.0.1:9901:9901']);
   assert.ok(envoy.command.includes('/etc/envoy/envoy.yaml'));
 
-  for (const c of clusters) {
+  for (const c of routed) {
     const ep = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
     const svc = compose.services[ep.address];
     assert.ok(svc, `compose service ${ep.address} for cluster ${c.name}`);
@@ -189,7 +219,35 @@ test('docker-compose.yaml: pinned images, read-only mounts, upstreams match the 
     assert.deepEqual(svc.volumes, ['../host/app/demo/upstream.mjs:/app/upstream.mjs:ro']);
     assert.ok(envoy.depends_on.includes(ep.address));
   }
-  assert.deepEqual(Object.keys(compose.services).sort(), ['envoy', 'upstream-default', 'upstream-dev']);
+  assert.deepEqual(Object.keys(compose.services).sort(), ['envoy', 'rules-server', 'upstream-default', 'upstream-dev']);
+});
+
+test('docker-compose.yaml: the rules server serves envoy/rules.json on the rules cluster\'s address, from the bundle', () => {
+  const c = clusters.find((x) => x.name === RULES_CLUSTER);
+  const ep = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+  const svc = compose.services[ep.address];
+  assert.ok(svc, `compose service ${ep.address}`);
+  assert.match(svc.image, /^node:20\.\d+\.\d+-alpine\d+\.\d+$/, 'node image pinned');
+  const [node, script, command, file, ...flags] = svc.command as string[];
+  assert.deepEqual([node, command], ['node', 'rules-server']);
+  const volumes = (svc.volumes as Any[]).map(volume);
+  for (const v of volumes) assert.ok(v.readOnly && !v.createHostPath, `${v.source} → ${v.target} read-only, never created`);
+  // Each path in the command comes from a mounted folder: the bundle and the module from build/,
+  // the rules from envoy/ (a folder, so an editor's rename-over save is seen).
+  const source = (path: string) => {
+    const v = volumes.find((x) => path.startsWith(`${x.target}/`));
+    assert.ok(v, `${path} is under a mounted folder`);
+    return posix.normalize(posix.join('envoy', v!.source, path.slice(v!.target.length + 1)));
+  };
+  assert.equal(source(script!), 'build/routekey-cli.mjs', 'what make bundle writes');
+  assert.match(readText('Makefile'), /--outfile=build\/routekey-cli\.mjs/);
+  assert.equal(source(file!), 'envoy/rules.json');
+  assert.equal(`/${posix.basename(file!)}`, config.rulesService.path, 'served at the path the filter asks for');
+  const flag = (name: string) => flags[flags.indexOf(name) + 1];
+  assert.equal(source(flag('--wasm')!), 'build/routekey.wasm', 'checked with the module Envoy runs');
+  assert.equal(flag('--port'), String(ep.port_value));
+  assert.equal(flag('--host'), '0.0.0.0', 'in a container it must listen on all interfaces');
+  assert.ok(compose.services.envoy.depends_on.includes(ep.address));
 });
 
 test('verify.sh delegates to verify.ts, which names its checks', () => {

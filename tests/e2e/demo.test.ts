@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wasmIsStale } from '../../host/app/demo/index.ts';
 import { run } from './process.ts';
-import { WASM, request, realWasmAvailable, startBed, startUpstream, type Bed, type Echo } from './harness.ts';
+import { WASM, request, realWasmAvailable, startBed, startUpstream, writeDemoOverlay, type Bed, type Echo } from './harness.ts';
 
 const wasm = process.env.ROUTEKEY_WASM ?? WASM;
 const skip = realWasmAvailable() ? false : `${wasm} is missing (npm run build)`;
@@ -149,13 +149,8 @@ describe('routekey run / demo (processes)', { skip, timeout: 60_000 }, () => {
   });
 
   test('demo: prints what to try, routes, stops on SIGTERM', { skip: wasmIsStale() ? 'build/routekey.wasm is older than assembly/ (npm run build)' : false }, async () => {
-    const overlay = join(dir, 'demo.yaml');
-    writeFileSync(overlay, [
-      'listener: {address: 127.0.0.1, port: 0}',
-      'admin: {address: 127.0.0.1, port: 0}',
-      'clusters: {default: {address: 127.0.0.1, port: 0}, dev: {address: 127.0.0.1, port: 0}}',
-      `wasm: {filename: ${JSON.stringify(wasm)}}`,
-    ].join('\n'));
+    // The demo's rules server goes on routekey-rules (envoy/envoy.yaml's rulesService cluster).
+    const overlay = writeDemoOverlay(join(dir, 'demo.yaml'), wasm);
     const p = run(['--import', 'tsx', 'host/app/cli.ts', 'demo', '--overlay', overlay]);
     try {
       const [, port] = await p.waitFor(/listener http:\/\/127\.0\.0\.1:(\d+)/);

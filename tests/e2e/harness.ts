@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { LogEntry, PluginOptions, Plugin } from '../../host/lib/index.ts';
@@ -13,6 +13,20 @@ import { REPO_ROOT, startUpstream, type Upstream } from '../../host/app/demo/ind
 
 export { REPO_ROOT, startUpstream };
 export const WASM = join(REPO_ROOT, 'build', 'routekey.wasm');
+
+/**
+ * Writes an overlay for `routekey demo` that puts everything of envoy/envoy.yaml on free
+ * 127.0.0.1 ports: listener, admin, the two upstreams and the rules server (routekey-rules).
+ */
+export function writeDemoOverlay(file: string, wasm: string): string {
+  writeFileSync(file, [
+    'listener: {address: 127.0.0.1, port: 0}',
+    'admin: {address: 127.0.0.1, port: 0}',
+    'clusters: {default: {address: 127.0.0.1, port: 0}, dev: {address: 127.0.0.1, port: 0}, routekey-rules: {address: 127.0.0.1, port: 0}}',
+    `wasm: {filename: ${JSON.stringify(wasm)}}`,
+  ].join('\n'));
+  return file;
+}
 
 export interface Reply {
   status: number;

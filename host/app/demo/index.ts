@@ -1,5 +1,6 @@
-// `npm start`: the filter built from source, two demo upstreams and the local runner configured
-// by envoy/envoy.yaml with the envoy/local.yaml overlay — Envoy's setup without Envoy.
+// `npm start`: the filter built from source, two demo upstreams, the rules server (serving
+// envoy/rules.json to the filter's rulesService) and the local runner configured by
+// envoy/envoy.yaml with the envoy/local.yaml overlay — Envoy's setup without Envoy.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogLevelSetting } from '../../lib/index.ts';
 import { loadBootstrap, startRunner, type Bootstrap, type Runner, type StartPlugin } from '../../runner/index.ts';
+import { startRulesServer, type RulesServer } from '../rules-server.ts';
 import { startUpstream, type Upstream } from './upstream.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -16,6 +18,10 @@ export type { Upstream };
 /** The demo's own bootstrap and overlay: the overlay is written for this bootstrap's clusters only. */
 export const DEMO_CONFIG = join(REPO_ROOT, 'envoy', 'envoy.yaml');
 export const DEMO_OVERLAY = join(REPO_ROOT, 'envoy', 'local.yaml');
+/** The cluster envoy/envoy.yaml's rulesService calls: the demo puts its rules server there. */
+export const RULES_CLUSTER = 'routekey-rules';
+/** The rules document the demo serves: the file a user edits to re-route without a restart. */
+export const DEMO_RULES = join(REPO_ROOT, 'envoy', 'rules.json');
 
 /** A failure the demo can state in one line (the CLI prints the message, no stack). */
 export class DemoError extends Error {
@@ -64,11 +70,15 @@ export interface DemoOptions {
   print?: (line: string) => void;
   /** Hears the bootstrap as read (overlay applied) and the overlay file used, before anything listens. */
   loaded?: (bootstrap: Bootstrap, overlay: string | undefined) => void;
+  /** The rules document served on the routekey-rules cluster (default envoy/rules.json). */
+  rulesFile?: string;
 }
 
 export interface Demo {
   runner: Runner;
   upstreams: Upstream[];
+  /** The rules server on the routekey-rules cluster, when the bootstrap has that cluster. */
+  rules?: { server: RulesServer; file: string; url: string };
   close(): Promise<void>;
 }
 
@@ -95,13 +105,29 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   opts.loaded?.(bootstrap, overlay);
 
   const upstreams: Upstream[] = [];
+  let rules: Demo['rules'];
+  const stopAll = () => Promise.allSettled([...upstreams.map((u) => u.close()), rules?.server.close()]);
   try {
     for (const c of bootstrap.clusters.values()) {
       for (const e of c.endpoints) {
+        if (c.name === RULES_CLUSTER && !LOOPBACK.has(e.address)) {
+          // A rules server elsewhere is the bootstrap's to name: the filter fetches from it and,
+          // while it cannot, keeps its configuration's routes. No request depends on it.
+          print(`note: cluster ${c.name}: ${e.address}:${e.port} is not on this machine: the demo starts no rules server; the filter fetches its rules from there`);
+          continue;
+        }
         if (!LOOPBACK.has(e.address)) {
           throw new DemoError(`cluster ${c.name}: endpoint ${e.address}:${e.port} is not on this machine; map it in the overlay (clusters.${c.name})`);
         }
         const host = e.address === 'localhost' ? '127.0.0.1' : e.address;
+        if (c.name === RULES_CLUSTER && !rules) {
+          // The filter's rulesService fetches from here: serve the editable rules document.
+          const file = opts.rulesFile ?? DEMO_RULES;
+          const server = await startRulesServer({ files: [file], port: e.port, host, log: print });
+          rules = { server, file, url: `http://${host}:${server.port}${server.paths.get(file)}` };
+          e.port = server.port;
+          continue;
+        }
         const up = await startUpstream({ name: c.name, port: e.port, host });
         upstreams.push(up);
         e.port = up.port; // port 0 in the overlay: the runner forwards to the port we got
@@ -118,11 +144,11 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     });
     const close = async () => {
       await runner.close();
-      await Promise.allSettled(upstreams.map((u) => u.close()));
+      await stopAll();
     };
-    return { runner, upstreams, close };
+    return { runner, upstreams, rules, close };
   } catch (e) {
-    await Promise.allSettled(upstreams.map((u) => u.close()));
+    await stopAll();
     throw e;
   }
 }
@@ -139,6 +165,17 @@ export function demoInstructions(demo: Demo): string {
     `  curl -s -H 'environment: dev' ${hostPort}/hello    # → upstream "dev", with header dispatched: true`,
     `  curl -s ${hostPort}/hello                          # → upstream "default"`,
   ];
+  if (demo.rules) {
+    const shown = demo.rules.file.startsWith(`${REPO_ROOT}/`) ? demo.rules.file.slice(REPO_ROOT.length + 1) : demo.rules.file;
+    lines.push(
+      '',
+      `Live rules: edit ${shown} (served at ${demo.rules.url}); the next request follows, no restart.`,
+      '  Change "version" with each edit (the filter skips a version it has); an edit the filter',
+      '  would refuse is logged here and the previous rules stay. To send qa to upstream "dev",',
+      '  add "qa" to the dev route\'s keys, then:',
+      `  curl -s -H 'environment: qa' ${hostPort}/hello`,
+    );
+  }
   if (demo.runner.admin) {
     const a = demo.runner.admin;
     const adminHost = `localhost:${a.port}`;

@@ -68,7 +68,7 @@ function assertOneLine(out: string, re: RegExp) {
   assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
 }
 
-const COMMANDS = ['run', 'demo', 'upstream', 'validate'];
+const COMMANDS = ['run', 'demo', 'upstream', 'validate', 'rules-server'];
 const version = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
 
 describe('help, version and usage errors', { concurrency: true, timeout: 60_000 }, () => {

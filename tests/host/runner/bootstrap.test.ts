@@ -31,7 +31,7 @@ describe('bootstrap reader', () => {
     assert.deepEqual(b.warnings, []);
     const vhosts = b.listeners[0]!.routeTable.virtualHosts.map((v) => v.name);
     assert.ok(vhosts.includes('default.demo') && vhosts.includes('dev.demo'), vhosts.join());
-    assert.deepEqual([...b.clusters.keys()].sort(), ['default', 'dev']);
+    assert.deepEqual([...b.clusters.keys()].sort(), ['default', 'dev', 'routekey-rules'], 'the upstreams and the rules server');
     assert.deepEqual(b.statsTags.map((t) => t.name), ['route', 'reason']);
     assert.equal(b.listeners[0]!.wasmFilters[0]!.rootId, 'routekey');
   });
