@@ -60,8 +60,8 @@ test('get_metric reads the metric through proxy_get_metric', async () => {
   assert.ok(p.logs.some((l) => l.message === 'probe: metric=3'), JSON.stringify(p.logs));
 });
 
-test('below debug level the SDK logs nothing per stream; at debug it does', async () => {
-  for (const [level, expectLogs] of [['info', false], ['debug', true]] as const) {
+test('below trace level the SDK logs nothing per stream (debug is the plugin\'s own); at trace it does', async () => {
+  for (const [level, expectLogs] of [['info', false], ['debug', false], ['trace', true]] as const) {
     const p = await probe('x', level);
     const before = p.logs.length;
     const s = p.createStream();
