@@ -42,7 +42,8 @@ export function runPeriodMs(refreshMs: u32): u32 {
 const STATUS = String.UTF8.encode(":status");
 const ETAG = String.UTF8.encode("etag");
 const MAX_ETAG_BYTES: usize = 256;
-const CAS_MISMATCH: u32 = 8;
+/** The `gen` value as it is written: static, so publishing allocates nothing for it. */
+const GEN_VALUE = memory.data(8);
 
 export class RulesFetcher extends Duty {
   private readonly keys: ServiceKeys;
@@ -182,7 +183,7 @@ export class RulesFetcher extends Duty {
         // A set on an absent key cannot be conditional: read back who won.
         w = getSharedDataRaw(keyPtr, keyLen);
         let back = hostBytesPtr();
-        if (w == WasmResultValues.Ok && leaseHolder(back, hostBytesLen()) != this.me) w = CAS_MISMATCH;
+        if (w == WasmResultValues.Ok && leaseHolder(back, hostBytesLen()) != this.me) w = WasmResultValues.CasMismatch;
         freeHostBytes(back);
       }
       this.holding = w == WasmResultValues.Ok;
@@ -289,9 +290,8 @@ export class RulesFetcher extends Duty {
         freeHostBytes(ptr);
       }
       gen = old + 1;
-      let value = changetype<usize>(this.leaseValue); // 8 of its 16 bytes, briefly
-      store<u64>(value, gen);
-      if (setSharedDataRaw(changetype<usize>(key), <usize>key.byteLength, value, 8, cas) != CAS_MISMATCH) break;
+      store<u64>(GEN_VALUE, gen);
+      if (setSharedDataRaw(changetype<usize>(key), <usize>key.byteLength, GEN_VALUE, 8, cas) != WasmResultValues.CasMismatch) break;
     }
     return gen;
   }
