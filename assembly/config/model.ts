@@ -7,16 +7,30 @@ import { RulesService } from "./service";
 
 // Both accepted JSON forms (the original dispatcher's and the native one) end up in this shape.
 
-/** Where a routing key is read from. Only headers today; baggage, cookie and query slot in here. */
+/** Where a routing key is read from (assembly/filter/keys/ has a reader per kind). */
 export enum KeySourceKind {
   Header = 0,
+  Baggage = 1,
+  Tracestate = 2,
+  Cookie = 3,
+  Query = 4,
 }
+
+/** KeySource.flags: ASCII-lower-case the key. */
+export const SOURCE_LOWERCASE: u32 = 1;
+/** KeySource.flags: drop SP/HTAB around the key. */
+export const SOURCE_TRIM: u32 = 2;
 
 export class KeySource {
   constructor(
     public readonly kind: KeySourceKind,
-    /** Header name, lower-cased (Envoy lower-cases keys). */
+    /** Header name, lower-cased (Envoy lower-cases keys): `baggage`, `cookie`, `:path`… by kind. */
     public readonly name: string,
+    /** The member / cookie / parameter name inside the header's value; "" for a header source. */
+    public readonly member: string = "",
+    public readonly flags: u32 = 0,
+    /** The longest key the source yields, in bytes (a longer one: no key from this source). */
+    public readonly maxBytes: u32 = 4096,
   ) {}
 }
 

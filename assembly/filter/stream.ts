@@ -36,7 +36,7 @@ export class RoutekeyStream extends Context {
     this.table = table;
 
     let action = NO_ACTION;
-    if (findKey(table, key)) {
+    if (findKey(table, key) >= 0) {
       action = table.lookup(key.ptr, key.len);
       key.release();
     }

@@ -18,7 +18,7 @@ import {
   HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_SIZE, SPAN_LEN,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
-  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_SIZE,
+  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
 
 const AUTHORITY = ":authority";
@@ -55,7 +55,7 @@ export class TableBuilder extends ConfigSink {
     // metric prefix and a possible hash suffix (metricSafe); the constants (":authority", "default", its metric, "none", the sources'
     // records) fit in the last term.
     let variable = sizes.textBytes + <u32>sizes.ops * OP_SIZE + <u32>(routes + 1) * 3 +
-      <u32>routes * (<u32>ROUTED_METRIC_PREFIX.length + METRIC_HASH_LENGTH) + 256;
+      <u32>routes * (<u32>ROUTED_METRIC_PREFIX.length + METRIC_HASH_LENGTH) + 512;
     this.planned = fixed + variable;
     let arena = new Arena(this.planned);
     arena.reserve(HEADER_SIZE);
@@ -106,6 +106,10 @@ export class TableBuilder extends ConfigSink {
       let nameOff = arena.putString(source.name);
       arena.setU32(at + SOURCE_KIND, <u32>source.kind);
       setSpan(arena, at + SOURCE_NAME, nameOff, utf8Length(source.name));
+      let memberOff = arena.putString(source.member);
+      setSpan(arena, at + SOURCE_MEMBER, memberOff, utf8Length(source.member));
+      arena.setU32(at + SOURCE_FLAGS, source.flags);
+      arena.setU32(at + SOURCE_MAX, source.maxBytes);
     }
 
     let decisionOff: u32 = 0, decisionLen: u32 = 0, noneOff: u32 = 0, noneLen: u32 = 0;

@@ -12,7 +12,7 @@
 //                              | metricId+1 (0 = not defined yet) | padding
 //   then, in the order rules/builder.ts wrote them:
 //   ops     [n × 20 B]         per action: kind | name (span) | value (span)
-//   sources [n × 12 B]         kind | name (span)
+//   sources [n × 28 B]         kind | header name (span) | member name (span) | flags | maxBytes
 //   bytes                      the strings, UTF-8, shared where equal (a header name many routes
 //                              set; a route name, which is the end of its metric name)
 //
@@ -69,5 +69,12 @@ export const OP_SIZE: u32 = OP_VALUE + SPAN;
 
 // --- source: where a routing key is read from ---
 export const SOURCE_KIND: u32 = 0;
+/** The header the key is read from (`baggage`, `cookie`, `:path` for a query source…). */
 export const SOURCE_NAME: u32 = SOURCE_KIND + U32;
-export const SOURCE_SIZE: u32 = SOURCE_NAME + SPAN;
+/** The member, cookie or parameter inside that header's value; empty for a header source. */
+export const SOURCE_MEMBER: u32 = SOURCE_NAME + SPAN;
+/** KeySource.flags: SOURCE_LOWERCASE | SOURCE_TRIM. */
+export const SOURCE_FLAGS: u32 = SOURCE_MEMBER + SPAN;
+/** The longest key the source yields, in bytes. */
+export const SOURCE_MAX: u32 = SOURCE_FLAGS + U32;
+export const SOURCE_SIZE: u32 = SOURCE_MAX + U32;

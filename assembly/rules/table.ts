@@ -16,7 +16,7 @@ import {
   HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, SPAN_LEN,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
-  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_SIZE,
+  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
 
 /**
@@ -120,6 +120,10 @@ export class RuleTable {
   sourceKind(source: i32): u32 { return load<u32>(this.sourceAt(source), SOURCE_KIND); }
   sourceNamePtr(source: i32): usize { return this.arena.base + load<u32>(this.sourceAt(source), SOURCE_NAME); }
   sourceNameLen(source: i32): usize { return load<u32>(this.sourceAt(source), SOURCE_NAME + SPAN_LEN); }
+  sourceMemberPtr(source: i32): usize { return this.arena.base + load<u32>(this.sourceAt(source), SOURCE_MEMBER); }
+  sourceMemberLen(source: i32): usize { return load<u32>(this.sourceAt(source), SOURCE_MEMBER + SPAN_LEN); }
+  sourceFlags(source: i32): u32 { return load<u32>(this.sourceAt(source), SOURCE_FLAGS); }
+  sourceMaxBytes(source: i32): usize { return load<u32>(this.sourceAt(source), SOURCE_MAX); }
 
   hasDecisionHeader(): bool { return this.decisionLen != 0; }
   decisionNamePtr(): usize { return this.arena.base + this.decisionOff; }

@@ -25,3 +25,11 @@ export class KeyBytes {
     this.len = 0;
   }
 }
+
+/** NO_SPAN, or a part of a value: its offset in the high 32 bits, its length in the low ones. */
+export const NO_SPAN: i64 = -1;
+
+// @ts-ignore: decorator
+@inline export function span(off: usize, len: usize): i64 {
+  return (<i64>off << 32) | <i64>len;
+}

@@ -20,7 +20,7 @@ const key = new KeyBytes();
 
 /** The action the request's key selects, NO_ACTION (-1) when there is no key or no match. */
 function findAction(t: RuleTable): i32 {
-  if (!findKey(t, key)) return NO_ACTION;
+  if (findKey(t, key) < 0) return NO_ACTION;
   let action = t.lookup(key.ptr, key.len);
   key.release();
   return action;

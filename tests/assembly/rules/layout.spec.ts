@@ -5,7 +5,7 @@ import {
   HEADER_SOURCES, HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_SIZE,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
-  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_SIZE,
+  OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "../../../assembly/rules/layout";
 
 /** Checks that fields at `offsets` with `sizes` follow each other from 0 and fit in `size`. */
@@ -24,7 +24,7 @@ describe("rule table layout", () => {
     expect(SLOT_SIZE).toBe(16);
     expect(ACTION_SIZE).toBe(40);
     expect(OP_SIZE).toBe(20);
-    expect(SOURCE_SIZE).toBe(12);
+    expect(SOURCE_SIZE).toBe(28);
   });
 
   it("lays every record's fields end to end", () => {
@@ -34,7 +34,7 @@ describe("rule table layout", () => {
     contiguous([ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID],
       [U32, U32, SPAN, SPAN, SPAN, U32], ACTION_SIZE);
     contiguous([OP_KIND, OP_NAME, OP_VALUE], [U32, SPAN, SPAN], OP_SIZE);
-    contiguous([SOURCE_KIND, SOURCE_NAME], [U32, SPAN], SOURCE_SIZE);
+    contiguous([SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX], [U32, SPAN, SPAN, U32, U32], SOURCE_SIZE);
   });
 
   it("keeps records 4-aligned (u32 loads)", () => {
