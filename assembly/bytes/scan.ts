@@ -70,3 +70,15 @@ export function percentDecode(ptr: usize, len: usize): isize {
   }
   return <isize>w;
 }
+
+/**
+ * Where the value of `name OWS "=" OWS value` starts when [k, stop) begins with exactly that
+ * name (the `nameLen` bytes at `namePtr`) and its `=`; 0 when it does not (a value never starts
+ * at 0: the name is not empty).
+ */
+export function afterNameEquals(ptr: usize, k: usize, stop: usize, namePtr: usize, nameLen: usize): usize {
+  if (stop - k <= nameLen || !bytesEqual(ptr + k, namePtr, nameLen)) return 0;
+  let eq = skipOws(ptr, k + nameLen, stop);
+  if (eq == stop || load<u8>(ptr + eq) != 0x3D) return 0; // '='
+  return skipOws(ptr, eq + 1, stop);
+}

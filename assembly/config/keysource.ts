@@ -14,18 +14,17 @@
 //   "maxBytes": N           a longer key (1 ≤ N ≤ MAX_KEY_BYTES, the default) is no key
 // The parsers are in assembly/filter/keys/, one file per kind.
 import { JsonValue } from "../json";
-import { KeySource, KeySourceKind, SOURCE_LOWERCASE, SOURCE_TRIM } from "./model";
+import { KeySource, KeySourceKind } from "./model";
 import { Parsed, Problem, ok, fail, expected, unknownField } from "./errors";
 import { keyHeaderName, isToken } from "./headers";
 import { MAX_KEY_BYTES } from "./routes";
 
 export const MAX_KEY_SOURCES = 8;
 
-/** The fields of a source object, as listed in error messages; the kinds first, in KeySourceKind order. */
-const SOURCE_FIELDS = "header, baggage, tracestate, cookie, query, lowercase, trim, maxBytes";
-const KINDS = ["header", "baggage", "tracestate", "cookie", "query"];
-/** The header each kind reads (the header source's own name comes from the configuration). */
-const KIND_HEADERS = ["", "baggage", "tracestate", "cookie", ":path"];
+/** The fields of a source object: the kinds (in KeySourceKind order), then the options. */
+const FIELDS = ["header", "baggage", "tracestate", "cookie", "query", "lowercase", "trim", "maxBytes"];
+const KIND_COUNT = 5;
+const ONE_KIND = 'one key source kind, like {"header": NAME}';
 
 /** `key` of the native form: a header name, or an array of key source objects. */
 export function parseKeySources(v: JsonValue): Parsed<KeySource[]> {
@@ -61,73 +60,72 @@ function single(v: JsonValue, what: string): Parsed<KeySource[]> {
 
 /** One `{"<kind>": NAME, options…}` object. */
 function parseKeySource(v: JsonValue): Parsed<KeySource> {
-  if (!v.isObject) return fail<KeySource>(expected('a key source object, like {"header": NAME}', v));
+  if (!v.isObject) return fail<KeySource>(expected(ONE_KIND, v));
   let kind = -1;
   let name = "";
-  let flags: u32 = 0;
+  let flags: u32 = 0; // lowercase 1 (SOURCE_LOWERCASE), trim 2 (SOURCE_TRIM): field index - 4
   let max: u32 = <u32>MAX_KEY_BYTES;
   const f = v.fields();
   while (f.next()) {
-    const k = KINDS.indexOf(f.name);
+    const k = FIELDS.indexOf(f.name);
     const x = f.value;
     let bad: string | null = null;
-    if (k >= 0) {
-      if (kind >= 0) return fail<KeySource>(new Problem("", "more than one kind: " + KINDS[kind] + " and " + f.name));
+    if (k < 0) return fail<KeySource>(unknownField(f.name, FIELDS.join(", ")));
+    if (k < KIND_COUNT) {
+      if (kind >= 0) return fail<KeySource>(expected(ONE_KIND, v));
       kind = k;
-      if (!x.isString) bad = kindExpected(k);
-      else {
-        name = x.str;
-        if (k == 0) {
-          const h = keyHeaderName(name);
-          if (h.name === null) bad = h.expected;
-          else name = h.name!;
-        } else if (!validName(k, name)) bad = kindExpected(k);
+      name = x.str;
+      let header = "a header name";
+      if (k == 0) {
+        const h = keyHeaderName(name);
+        name = h.name === null ? "" : h.name!;
+        if (x.isString) header = h.expected;
       }
-    } else if (f.is("lowercase") || f.is("trim")) {
-      if (!x.isBool) bad = "true or false";
-      else if (x.bool) flags |= f.is("trim") ? SOURCE_TRIM : SOURCE_LOWERCASE;
-    } else if (f.is("maxBytes")) {
-      const n = x.num;
-      if (!x.isNumber || n != Math.floor(n) || n < 1 || n > <f64>MAX_KEY_BYTES) {
-        bad = "an integer from 1 to " + MAX_KEY_BYTES.toString();
-      } else max = <u32>n;
+      if (!x.isString || !validName(k, name)) {
+        bad = k == 0 ? header : k == 2 ? "a W3C tracestate key" : k == 4 ? "a non-empty name" : "an RFC 9110 token";
+      }
+    } else if (k < 7) {
+      if (!x.isBool) bad = "a boolean";
+      else if (x.bool) flags |= <u32>(k - 4);
     } else {
-      return fail<KeySource>(unknownField(f.name, SOURCE_FIELDS));
+      const n = x.num;
+      if (!x.isNumber || n != Math.floor(n) || n < 1 || n > <f64>MAX_KEY_BYTES) bad = "an integer from 1 to 4096";
+      else max = <u32>n;
     }
-    if (bad !== null) return fail<KeySource>(expected(bad!, x).inField(f.name));
+    if (bad !== null) return fail<KeySource>(expected(bad, x).inField(f.name));
   }
-  if (kind < 0) return fail<KeySource>(new Problem("", "missing the kind of key source (one of header, baggage, tracestate, cookie, query)"));
-  return ok(new KeySource(<KeySourceKind>kind, kind == 0 ? name : KIND_HEADERS[kind], kind == 0 ? "" : name, flags, max));
+  if (kind < 0) return fail<KeySource>(expected(ONE_KIND, v));
+  // The header read: a header source's own; the kind's name for baggage, tracestate and cookie.
+  return ok(new KeySource(<KeySourceKind>kind, kind == 0 ? name : kind == 4 ? ":path" : FIELDS[kind], kind == 0 ? "" : name, flags, max));
 }
 
-function kindExpected(k: i32): string {
-  if (k == 0) return "a header name";
-  if (k == 2) return "a tracestate key (vendor or tenant@system: a-z, 0-9, _-*/)";
-  if (k == 4) return "a non-empty parameter name";
-  return (k == 1 ? "a baggage key" : "a cookie name") + " (an RFC 9110 token)";
-}
-
+/** Whether `s` is a valid name for a source of kind `k` (a header name already checked). */
 function validName(k: i32, s: string): bool {
-  if (k == 4) return s.length > 0 && s.length <= 256;
+  if (k == 0) return s.length > 0;
+  if (k == 4) return s.length > 0;
   if (k == 2) return isTracestateKey(s);
-  return s.length <= 256 && isToken(s);
+  return isToken(s);
 }
 
-/** W3C Trace Context key: simple-key, or tenant-id "@" system-id. */
+/**
+ * W3C Trace Context key: simple-key = lcalpha 0*255(lcalpha / DIGIT / "_" / "-" / "*" / "/"), or
+ * multi-tenant-key = tenant-id "@" system-id, tenant-id = (lcalpha / DIGIT) 0*240(…),
+ * system-id = lcalpha 0*13(…).
+ */
 export function isTracestateKey(s: string): bool {
+  const n = s.length;
   const at = s.indexOf("@");
-  if (at < 0) return keyPart(s, 0, s.length, 256, false);
-  return keyPart(s, 0, at, 241, true) && keyPart(s, at + 1, s.length, 14, false);
-}
-
-/** lcalpha (or DIGIT when `digitFirst`) then lcalpha / DIGIT / _-*∕, `max` characters at most. */
-function keyPart(s: string, from: i32, to: i32, max: i32, digitFirst: bool): bool {
-  if (to <= from || to - from > max) return false;
-  for (let i = from; i < to; i++) {
+  const system = n - at - 1;
+  if (at < 0 ? n < 1 || n > 256 : at < 1 || at > 241 || system < 1 || system > 14) return false;
+  for (let i = 0; i < n; i++) {
+    if (i == at) continue;
     const c = s.charCodeAt(i);
-    const alpha = c >= 0x61 && c <= 0x7A;
-    const digit = c >= 0x30 && c <= 0x39;
-    if (i == from ? !(alpha || (digitFirst && digit)) : !(alpha || digit || c == 0x5F || c == 0x2D || c == 0x2A || c == 0x2F)) return false;
+    const alpha = <u32>(c - 0x61) < 26;
+    const digit = <u32>(c - 0x30) < 10;
+    const ok = i == 0 || i == at + 1
+      ? alpha || (digit && i == 0 && at > 0)
+      : alpha || digit || c == 0x5F || c == 0x2D || c == 0x2A || c == 0x2F;
+    if (!ok) return false;
   }
   return true;
 }

@@ -17,7 +17,7 @@
 // - Several `baggage` headers: Envoy's proxy_get_header_map_value answers the FIRST value only
 //   (context.cc getHeaderMapValue takes entry[0]), so a member in a second `baggage` header is
 //   not seen. routekey does not read the whole map (proxy_get_header_map_pairs) per request for it.
-import { skipOws, findByte, bytesEqual, percentDecode } from "../../bytes/scan";
+import { skipOws, findByte, afterNameEquals, percentDecode } from "../../bytes/scan";
 import { NO_SPAN, span } from "./key";
 
 export const BAGGAGE_MAX_MEMBERS = 64;
@@ -36,12 +36,10 @@ export function baggageMember(ptr: usize, len: usize, namePtr: usize, nameLen: u
     let stop = findByte(ptr, i, end, 0x2C); // ','
     let k = skipOws(ptr, i, stop);
     i = stop + 1;
-    if (k == stop) { members--; continue; } // an empty list member
+    if (k == stop) continue; // an empty list member (counted like one)
     // key OWS "=" OWS value
-    if (stop - k <= nameLen || !bytesEqual(ptr + k, namePtr, nameLen)) continue;
-    let eq = skipOws(ptr, k + nameLen, stop);
-    if (eq == stop || load<u8>(ptr + eq) != 0x3D) continue; // '='
-    let v = skipOws(ptr, eq + 1, stop);
+    let v = afterNameEquals(ptr, k, stop, namePtr, nameLen);
+    if (v == 0) continue;
     let ve = v;
     while (ve < stop && isBaggageOctet(load<u8>(ptr + ve))) ve++;
     let rest = skipOws(ptr, ve, stop);

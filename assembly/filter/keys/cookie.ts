@@ -9,7 +9,7 @@
 //   Envoy's codec joins them into one `cookie` header with "; " before filters run, so all crumbs
 //   are seen. HTTP/1.1 clients must send one Cookie header (RFC 6265 5.4); if several arrive, Envoy's
 //   proxy_get_header_map_value answers the first (see baggage.ts).
-import { skipOws, trimOwsEnd, findByte, bytesEqual } from "../../bytes/scan";
+import { skipOws, trimOwsEnd, findByte, afterNameEquals } from "../../bytes/scan";
 import { NO_SPAN, span } from "./key";
 
 /** Cookie `name`'s value in the `len` bytes at `ptr`, as a span; NO_SPAN when none. */
@@ -19,10 +19,8 @@ export function cookieValue(ptr: usize, len: usize, namePtr: usize, nameLen: usi
     let stop = findByte(ptr, i, len, 0x3B); // ';'
     let k = skipOws(ptr, i, stop);
     i = stop + 1;
-    if (stop - k <= nameLen || !bytesEqual(ptr + k, namePtr, nameLen)) continue;
-    let eq = skipOws(ptr, k + nameLen, stop);
-    if (eq == stop || load<u8>(ptr + eq) != 0x3D) continue; // '='
-    let v = skipOws(ptr, eq + 1, stop);
+    let v = afterNameEquals(ptr, k, stop, namePtr, nameLen);
+    if (v == 0) continue;
     let e = trimOwsEnd(ptr, v, stop);
     if (e - v >= 2 && load<u8>(ptr + v) == 0x22 && load<u8>(ptr + e - 1) == 0x22) { v++; e--; }
     return e == v ? NO_SPAN : span(v, e - v);

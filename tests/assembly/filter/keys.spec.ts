@@ -77,3 +77,62 @@ describe("findKey, then lookup", () => {
     expect(findAction(t)).toBe(-1);
   });
 });
+
+// Every kind, in order, with the options: baggage lower-cased and trimmed, at most 4 bytes.
+const KINDS = '{"key":[{"baggage":"routing-key","lowercase":true,"trim":true,"maxBytes":4},' +
+  '{"tracestate":"acme@sys"},{"cookie":"sandbox"},{"query":"sandbox"},{"header":"x-env"}],"routes":[' +
+  '{"name":"a","keys":["a"],"destination":"a.svc"},' +
+  '{"name":"b","keys":["b b"],"destination":"b.svc"}]}';
+
+/** The index of the source that gave a key and the key, "-1" when none did. */
+function found(t: RuleTable): string {
+  let s = findKey(t, key);
+  if (s < 0) return "-1";
+  let k = String.UTF8.decodeUnsafe(key.ptr, key.len);
+  key.release();
+  return s.toString() + " " + k;
+}
+
+describe("findKey over every kind of source", () => {
+  beforeEach(() => {
+    clearRequest();
+  });
+
+  it("returns the index of the first source that yields a key, and the key", () => {
+    let t = tableFor(KINDS);
+    addRequest(":path", "/p?x=1&sandbox=b%20b");
+    expect(found(t)).toBe("3 b b");
+    addRequest("cookie", "x=1; sandbox=\"c\"");
+    expect(found(t)).toBe("2 c");
+    addRequest("tracestate", "rojo=1,acme@sys=t");
+    expect(found(t)).toBe("1 t");
+    addRequest("baggage", "other=1, routing-key = %20AbC%09 ;p");
+    expect(found(t)).toBe("0 abc", "decoded, trimmed, lower-cased");
+  });
+
+  it("skips a source whose key is empty or longer than its maxBytes", () => {
+    let t = tableFor(KINDS);
+    addRequest("x-env", "a");
+    addRequest("baggage", "routing-key=abcde");
+    expect(found(t)).toBe("4 a", "5 bytes > maxBytes 4");
+    clearRequest();
+    addRequest("x-env", "a");
+    addRequest("baggage", "routing-key=%20%20");
+    expect(found(t)).toBe("4 a", "empty once trimmed");
+    clearRequest();
+    addRequest("x-env", "a");
+    addRequest("baggage", "xrouting-key=b");
+    addRequest("cookie", "sandboxx=b");
+    addRequest(":path", "/?sandbox=");
+    expect(found(t)).toBe("4 a", "no member of that name");
+    clearRequest();
+    expect(found(t)).toBe("-1");
+  });
+
+  it("reads only the first of several baggage headers, as Envoy answers", () => {
+    let t = tableFor('{"key":[{"baggage":"k"}],"routes":[{"name":"a","keys":["a"],"destination":"a.svc"}]}');
+    addRequest("baggage", "other=1");
+    addRequest("baggage", "k=a");
+    expect(found(t)).toBe("-1");
+  });
+});
