@@ -76,14 +76,29 @@ export const schema = {
       pattern: `^${TOKEN}$`,
     },
     keySource: {
-      description: 'Where the routing key is read from: one field naming the kind. Only "header" today.',
+      description:
+        'Where the routing key is read from: exactly one field naming the kind (header; a member of W3C baggage or ' +
+        'tracestate; a cookie; a query parameter of :path), and options: lowercase, trim, maxBytes (a longer key is no key).',
       type: 'object',
-      properties: { header: { $ref: '#/definitions/keyHeaderName' } },
-      required: ['header'],
+      properties: {
+        header: { $ref: '#/definitions/keyHeaderName' },
+        baggage: { description: 'A W3C baggage member key (an RFC 9110 token).', type: 'string', pattern: `^${TOKEN}$` },
+        tracestate: {
+          description: 'A W3C tracestate key: vendor or tenant@system.',
+          type: 'string',
+          pattern: '^(?:[a-z][a-z0-9_*/-]{0,255}|[a-z0-9][a-z0-9_*/-]{0,240}@[a-z][a-z0-9_*/-]{0,13})$',
+        },
+        cookie: { description: 'A cookie name (an RFC 9110 token).', type: 'string', pattern: `^${TOKEN}$` },
+        query: { description: 'A query parameter name, compared after percent-decoding.', type: 'string', minLength: 1 },
+        lowercase: { description: 'ASCII-lower-case the key.', type: 'boolean' },
+        trim: { description: 'Drop spaces and tabs around the key.', type: 'boolean' },
+        maxBytes: { description: 'The longest key in bytes (default 4096).', type: 'integer', minimum: 1, maximum: 4096 },
+      },
+      oneOf: ['header', 'baggage', 'tracestate', 'cookie', 'query'].map((k) => ({ required: [k] })),
       additionalProperties: false,
     },
     key: {
-      description: 'A header name, or 1 to 8 key sources tried in order (the first present one wins).',
+      description: 'A header name, or 1 to 8 key sources tried in order (the first that yields a non-empty key wins).',
       oneOf: [
         { $ref: '#/definitions/keyHeaderName' },
         { type: 'array', minItems: 1, maxItems: 8, items: { $ref: '#/definitions/keySource' } },
