@@ -2,3 +2,4 @@
 // filter/ import them; they import nothing of routekey's.
 export { FNV_OFFSET, FNV_PRIME, fnvStep, hashBytes } from "./hash";
 export { isWordChar, isWord } from "./chars";
+export { isOws, skipOws, trimOwsEnd, findByte, bytesEqual, lowerInPlace, percentDecode, afterNameEquals } from "./scan";

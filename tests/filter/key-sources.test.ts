@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startsClosedAfterTests, request, header } from '../helpers/routekey.ts';
+import { readmeJsonBlocks } from '../deploy/deploy-helpers.ts';
 
 const start = startsClosedAfterTests();
 
@@ -93,4 +94,18 @@ test('memory stays flat under hostile 64 KiB baggage, cookie and query values', 
   drive(300);
   assert.equal(p.memoryBytes(), m0);
   assert.deepEqual(p.failures(), []);
+});
+
+test("README's Key sources example routes a request by each of its sources", async () => {
+  const block = readmeJsonBlocks().find((b) => b.text.includes('"tracestate": "acme@sandbox"'));
+  assert.ok(block, 'README.md has the Key sources example');
+  const p = await start(block!.text);
+  const to = (h: H, path = '/cart') => routed(p, h, path);
+  assert.equal(to([['baggage', 'userId=alice, routing-key=PR-7;ttl=3']]), 'checkout-pr-7.svc:8080');
+  assert.equal(to([['tracestate', 'rojo=00f0,acme@sandbox=pr-7']]), 'checkout-pr-7.svc:8080');
+  assert.equal(to([['cookie', 'theme=dark; sandbox="pr-7"']]), 'checkout-pr-7.svc:8080');
+  assert.equal(to([], '/cart?sandbox=pr%2D7'), 'checkout-pr-7.svc:8080');
+  assert.equal(to([['x-sandbox', 'pr-7']]), 'checkout-pr-7.svc:8080');
+  assert.equal(to([['baggage', 'xrouting-key=pr-7']]), 'checkout.svc:8080');
+  assert.equal(to([['cookie', 'sandbox=pr-8'], ['x-sandbox', 'pr-7']]), 'checkout.svc:8080', 'the first key found decides');
 });

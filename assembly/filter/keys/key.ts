@@ -1,5 +1,5 @@
 // The routing key a request carries, as bytes somewhere in host memory. A key source reader
-// (header.ts, and baggage/cookie/query next to it) finds it; the stream looks it up in the rule
+// (header.ts, baggage.ts, tracestate.ts, cookie.ts, query.ts) finds it; the stream looks it up in the rule
 // table, then releases it. One instance serves every request (a request's key only lives within
 // its onRequestHeaders), so finding a key allocates nothing.
 import { freeHostBytes } from "../../sdk";
