@@ -13,7 +13,7 @@
 //   An empty value or an invalid percent-encoding (`%zz`, `%4`) gives no key from this source.
 //   Decoded bytes that are not UTF-8 are kept as they are (no configured key can equal them).
 // - Limits: the spec's 64 list-members and 8192 bytes, which every platform must propagate.
-//   Members beyond them are not read (never an error).
+//   Members beyond them, and a member that crosses byte 8192, are not read (never an error).
 // - Several `baggage` headers: Envoy's proxy_get_header_map_value answers the FIRST value only
 //   (context.cc getHeaderMapValue takes entry[0]), so a member in a second `baggage` header is
 //   not seen. routekey does not read the whole map (proxy_get_header_map_pairs) per request for it.
@@ -34,6 +34,8 @@ export function baggageMember(ptr: usize, len: usize, namePtr: usize, nameLen: u
   let i: usize = 0;
   for (let members = 0; members < BAGGAGE_MAX_MEMBERS && i < end; members++) {
     let stop = findByte(ptr, i, end, 0x2C); // ','
+    // A member cut by the byte limit is not read (one ending right at it is).
+    if (stop == end && end < len && load<u8>(ptr + end) != 0x2C) break;
     let k = skipOws(ptr, i, stop);
     i = stop + 1;
     if (k == stop) continue; // an empty list member (counted like one)

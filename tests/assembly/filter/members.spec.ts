@@ -72,6 +72,9 @@ describe("baggage (W3C Baggage)", () => {
     let pad = "p=" + "x".repeat(8180) + ",";
     expect(run(baggageMember, pad + "k=1", "k")).toBe("1", "within 8192 bytes");
     expect(run(baggageMember, pad + "xxxxxxx,k=1", "k")).toBe("", "beyond 8192 bytes");
+    expect(run(baggageMember, pad + "k=12345678", "k")).toBe("", "a member cut at byte 8192 is not read");
+    expect(run(baggageMember, pad + "k=1234567,x=1", "k")).toBe("1234567", "ending right at byte 8192");
+    expect(run(baggageMember, pad + "k=12345", "k")).toBe("12345", "ending at byte 8190");
     expect(run(baggageMember, ",".repeat(70000) + "k=1", "k")).toBe("", "64 KiB of commas");
   });
 });
