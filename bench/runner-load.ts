@@ -6,7 +6,7 @@
 // throughput, p50/p95/p99, 200s, Envoy's 503 overflow (UO) and other failures. Prints a table and
 // writes them as `runner_load` into bench/results.json (kept by `npm run bench`; rendered into the
 // README by bench/readme.ts). The client runs in the same process as the runner, so the figures
-// are a lower bound. Exits non-zero when a request through the filter failed other than by an
+// are a lower bound. Each variant gets a warm-up burst of 500 first (JIT, connection pools). Exits non-zero when a request through the filter failed other than by an
 // immediate 503 overflow (issue 12: every request answered promptly).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(root, 'bench/results.json');
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 5000);
 const HEADERS = { host: 'default.demo' };
+const WARMUP = 500;
+
+/** A warm-up burst (JIT, pools), then the measured one. */
+async function measured(variant: string, url: string) {
+  await burst(url, { concurrency: WARMUP, headers: HEADERS, timeoutMs: 60_000 });
+  return summary(variant, await burst(url, { concurrency, headers: HEADERS, timeoutMs: 60_000 }));
+}
 
 /** envoy/envoy.yaml without its wasm http filter. */
 function withoutWasm(): string {
@@ -52,7 +59,7 @@ function summary(variant: string, r: LoadResult) {
 async function throughBed(variant: string, opts: Parameters<typeof startBed>[0]) {
   const bed: Bed = await startBed(opts);
   try {
-    return summary(variant, await burst(bed.url('/load'), { concurrency, headers: HEADERS, timeoutMs: 60_000 }));
+    return await measured(variant, bed.url('/load'));
   } finally {
     await bed.close();
   }
@@ -61,7 +68,7 @@ async function throughBed(variant: string, opts: Parameters<typeof startBed>[0])
 const variants = [];
 const bare = await startUpstream({ name: 'default' });
 try {
-  variants.push(summary('bare upstream', await burst(`http://127.0.0.1:${bare.port}/load`, { concurrency, headers: HEADERS, timeoutMs: 60_000 })));
+  variants.push(await measured('bare upstream', `http://127.0.0.1:${bare.port}/load`));
 } finally {
   await bare.close();
 }
