@@ -23,7 +23,8 @@ import { runExplain } from './explain.ts';
 import { envoyYaml, rulesBootstrap } from './rules-bootstrap.ts';
 import { parseUpstreamFlag, type UpstreamFlag } from './upstream-map.ts';
 import { UserError } from './user-error.ts';
-import { runValidate, scanFile } from './validate.ts';
+import { scanFile } from './validate.ts';
+import { runValidate } from './validate-command.ts';
 
 const LEVELS = 'LEVEL: trace, debug, info, warning, error, critical, off.';
 
@@ -52,12 +53,14 @@ const COMMAND_USAGE = {
       What the built filter (build/routekey.wasm) does with a request: its decision (the route's
       name, default or passthrough), the request headers it rewrites, and, when FILE is an Envoy
       bootstrap, the virtual host, route and cluster the router picks afterwards. FILE: rules
-      (JSON/YAML), an Envoy bootstrap or a WasmPlugin. --table: a list of
+      (JSON/YAML), an Envoy bootstrap or a WasmPlugin; with several routekey filters in FILE,
+      the first one is explained (and a note says so). --table: a list of
       {name?, request: {headers, path, authority, method}, expect: {route, authority, headers,
       cluster, virtualHost}} (all optional; headers: {NAME: null} = absent); one line per
       mismatch, exit 1 on any (for CI). Example: examples/requests.yaml.`,
-  validate: `  routekey validate [--wasm FILE] [--allow-placeholders] FILE...
-      Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin).`,
+  validate: `  routekey validate [--wasm FILE] [--allow-placeholders] [--bootstrap FILE] [--strict] FILE...
+      Check routekey configurations (JSON, Envoy YAML or Istio WasmPlugin); warn when a
+      destination matches no virtual host of the Envoy route configuration (--strict: an error).`,
   upstream: `  routekey upstream --name NAME [--port 8080] [--host 127.0.0.1]
       A demo upstream: answers every request with JSON {upstream, method, path, headers, bodyBytes}
       (host/app/demo/upstream.mjs). Listens on 127.0.0.1 unless --host says otherwise
@@ -504,13 +507,14 @@ function help(command: Command): number {
   return 0;
 }
 
-/** validate parses its own arguments (host/app/validate.ts); an option it does not know is a usage error here, not a file name. */
+/** validate parses its own arguments (host/app/validate-command.ts); an option it does not know is a usage error here, not a file name. */
 function checkValidateOptions(args: string[]) {
   if (asksForHelp(args)) return;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--wasm') i++;
-    else if (a.startsWith('-') && !a.startsWith('--wasm=') && a !== '--allow-placeholders') throw new UsageError(`unknown option ${a}`, 'validate');
+    else if (a === '--bootstrap') i++;
+    else if (a.startsWith('-') && !a.startsWith('--wasm=') && !a.startsWith('--bootstrap=') && a !== '--allow-placeholders' && a !== '--strict') throw new UsageError(`unknown option ${a}`, 'validate');
   }
 }
 
@@ -536,7 +540,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(version());
         return 0;
       case 'help':
-        // validate's full text lives with its argument parser (host/app/validate.ts).
+        // validate's full text lives with its argument parser (host/app/validate-command.ts).
         if (args[0] === 'validate') return await runValidate(['--help']);
         if (args[0] && args[0] in COMMAND_USAGE) return help(args[0] as Command);
         if (args[0]) throw new UsageError(`unknown command "${args[0]}"`);

@@ -15,6 +15,13 @@
 //   FILE: skipped (no routekey configuration: <what FILE holds>)
 //                                             nothing to check in FILE (e.g. a ConfigMap); not a
 //                                             failure, unless no FILE at all held a configuration
+//   FILE: <where>: warning: route 'dev' sends to 'dev.demo', …
+//                                             an accepted configuration of an Envoy bootstrap (or
+//                                             one checked with --bootstrap FILE) has a destination
+//                                             no virtual host of the listener's route configuration
+//                                             matches: Envoy would answer 404 right after the
+//                                             decision header said the route was taken. A warning
+//                                             (stderr, exit code unchanged) unless --strict.
 
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -269,88 +276,4 @@ export async function checkRulesDocument(document: string | Uint8Array, wasm: Ui
   } finally {
     await plugin?.close();
   }
-}
-
-const USAGE = `usage: routekey validate [--wasm FILE] [--allow-placeholders] FILE...
-  Checks routekey configurations with the filter's own parser (build/routekey.wasm, or --wasm FILE).
-  Each FILE is JSON or YAML (several documents allowed) and may hold:
-    - a configuration: an object with key, routes, rewrites or default;
-    - a rules document (what a rulesService serves): an object with version and no key;
-    - an Envoy bootstrap: the configuration of every envoy.filters.http.wasm filter is checked;
-    - Kubernetes objects: the spec.pluginConfig of every Istio WasmPlugin is checked.
-  A WasmPlugin's image reference (spec.url, spec.sha256) must be filled in: the placeholders of the
-  shipped manifests (REGISTRY, VERSION, DIGEST) are refused. --allow-placeholders checks such a file
-  as a template (everything but the image reference).
-  Prints "FILE: ok", or one "FILE: <where>: <problem>" line per problem (on stderr).
-  A FILE with nothing to check (other Kubernetes kinds, an Envoy bootstrap without a wasm filter,
-  a document that is not a configuration) prints "FILE: skipped (no routekey configuration: ...)"
-  and is not a failure, so "routekey validate envoy/envoy.yaml istio/*.yaml" checks what is there.
-  But if no FILE holds a configuration at all (e.g. one FILE, and it is a ConfigMap), that fails.
-  Exit code: 0 every configuration found is valid, 1 a problem or nothing to check, 2 usage.`;
-
-/** The `validate` command. Returns the exit code: 0 all valid, 1 a problem or nothing checked, 2 usage. */
-export async function runValidate(args: string[]): Promise<number> {
-  let wasm = DEFAULT_WASM;
-  let allowPlaceholders = false;
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '-h' || arg === '--help') {
-      console.log(USAGE);
-      return 0;
-    } else if (arg === '--wasm') {
-      wasm = args[++i] ?? '';
-    } else if (arg.startsWith('--wasm=')) {
-      wasm = arg.slice('--wasm='.length);
-    } else if (arg === '--allow-placeholders') {
-      allowPlaceholders = true;
-    } else {
-      files.push(arg);
-    }
-  }
-  if (files.length === 0 || !wasm) {
-    console.error(USAGE);
-    return 2;
-  }
-  if (!existsSync(wasm)) {
-    console.error(`routekey validate: ${wasm} not found (run npm run build)`);
-    return 1;
-  }
-  const module = new Uint8Array(await readFile(wasm));
-
-  let failed = false;
-  let checked = 0;
-  for (const file of files) {
-    const problems: string[] = [];
-    try {
-      const { configurations, skipped } = scanFile(file, await readFile(file, 'utf8'));
-      if (configurations.length === 0) {
-        console.log(`${file}: skipped (no routekey configuration: ${[...new Set(skipped)].join('; ')})`);
-        continue;
-      }
-      for (const { where, configuration, problems: around, kind, imageProblems } of configurations) {
-        checked++;
-        problems.push(...around);
-        if (!allowPlaceholders) problems.push(...(imageProblems ?? []));
-        const lines = kind === 'rules' ? await checkRulesDocument(configuration, module) : await checkConfiguration(configuration, module);
-        for (const line of lines) problems.push(where ? `${where}: ${line}` : line);
-      }
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
-    }
-    if (problems.length === 0) {
-      console.log(`${file}: ok`);
-    } else {
-      failed = true;
-      for (const p of problems) console.error(`${file}: ${p}`);
-    }
-  }
-  if (!failed && checked === 0) {
-    console.error(
-      `routekey validate: nothing to check: no routekey configuration in ${files.length === 1 ? files[0] : 'any of the files'} ` +
-        '(expected a configuration, an Envoy bootstrap with envoy.filters.http.wasm, or an Istio WasmPlugin)',
-    );
-    return 1;
-  }
-  return failed ? 1 : 0;
 }

@@ -7,7 +7,10 @@
 //   2. a real `envoy` binary on PATH, run with envoy/envoy.yaml adjusted by envoy/local.yaml;
 //   3. otherwise, saying so plainly, the local runner (host/app/cli.ts run) on the same two files.
 // VERIFY_MODE=docker|envoy|local forces one. VERIFY_LISTENER_PORT, VERIFY_ADMIN_PORT,
-// VERIFY_DEFAULT_PORT, VERIFY_DEV_PORT move the local ports (modes 2 and 3).
+// VERIFY_DEFAULT_PORT, VERIFY_DEV_PORT, VERIFY_RULES_PORT move the local ports (modes 2 and 3).
+// In modes 2 and 3 the rules server (`routekey rules-server`, cluster routekey-rules of the
+// bootstrap's rulesService) is started too, on a copy of envoy/rules.json, and a check edits that
+// copy and expects the next requests to follow (docker compose starts its own rules-server).
 // Everything started is stopped on exit; on a failed check the logs are printed.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -172,6 +175,7 @@ function localOverlay(): { path: string; overlay: Overlay } {
   overlay.admin!.port = port('VERIFY_ADMIN_PORT', overlay.admin!.port);
   overlay.clusters!.default.port = port('VERIFY_DEFAULT_PORT', overlay.clusters!.default.port);
   overlay.clusters!.dev.port = port('VERIFY_DEV_PORT', overlay.clusters!.dev.port);
+  if (overlay.clusters!['routekey-rules']) overlay.clusters!['routekey-rules'].port = port('VERIFY_RULES_PORT', overlay.clusters!['routekey-rules'].port);
   overlay.wasm = { filename: resolve(ROOT, overlay.wasm!.filename) };
   const path = join(tmp, 'local.yaml');
   writeFileSync(path, stringify(overlay));
@@ -182,6 +186,8 @@ async function main(): Promise<number> {
   const mode = pickMode();
   let listenerPort = 10000;
   let adminPort = 9901;
+  let rulesFile: string | undefined; // the copy of envoy/rules.json our rules server serves
+  let rulesPort = 0;
   console.log(`mode: ${mode}`);
 
   if (mode === 'docker') {
@@ -200,6 +206,13 @@ async function main(): Promise<number> {
       const upstream = join(ROOT, 'host/app/demo/upstream.mjs');
       start(`upstream-${name}`, process.execPath, [upstream, '--name', name, '--port', String(overlay.clusters![name].port), '--host', '127.0.0.1']);
     }
+    const rules = overlay.clusters!['routekey-rules'];
+    if (rules) {
+      rulesFile = join(tmp, 'rules.json');
+      rulesPort = rules.port!;
+      writeFileSync(rulesFile, readFileSync(join(ROOT, 'envoy/rules.json')));
+      start('rules-server', process.execPath, ['--import', 'tsx', join(ROOT, 'host/app/cli.ts'), 'rules-server', rulesFile, '--port', String(rules.port), '--host', '127.0.0.1']);
+    }
     if (mode === 'envoy') {
       const bootstrap = applyOverlay(parse(readFileSync(join(ROOT, 'envoy/envoy.yaml'), 'utf8')), overlay, ROOT);
       const config = join(tmp, 'envoy.yaml');
@@ -215,6 +228,9 @@ async function main(): Promise<number> {
       const r = await get(adminPort, '/ready');
       if (r.status !== 200) return false;
       await echo(listenerPort, {}); // the listener and the default upstream answer too
+      if (rulesFile) {
+        if ((await get(rulesPort, '/rules.json')).status !== 200) return false; // and the rules server
+      }
       return true;
     }),
   );
@@ -254,6 +270,19 @@ async function main(): Promise<number> {
     const def = promValue(r.body, 'routekey_default', '');
     if (def === undefined || def < 2) throw new Error(`expected routekey_default >= 2, got ${def}`);
   });
+
+  if (rulesFile) {
+    const file = rulesFile;
+    await check('live_rules an edit of the served rules file re-routes the next requests', async () => {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { version: string; routes: unknown[] };
+      doc.version = 'verify-edit';
+      doc.routes.push({ name: 'verify-live', keys: ['verify-live'], destination: 'http://dev.demo' });
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      const t0 = Date.now();
+      await waitFor('the edited rules', async () => (await echo(listenerPort, { environment: 'verify-live' })).upstream === 'dev', 15_000);
+      console.log(`      (re-routed ${Date.now() - t0} ms after the edit)`);
+    });
+  }
 
   if (failures > 0) {
     console.log(`\n${failures} check(s) failed`);

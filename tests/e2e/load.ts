@@ -12,6 +12,7 @@ export interface LoadResult {
   /** %RESPONSE_FLAGS%-like reasons of the 503s, by their body (overflow, connection failure, …). */
   resetReasons: Record<string, number>;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
   perSecond: number;
@@ -57,6 +58,7 @@ export async function burst(url: string, opts: { concurrency: number; headers?: 
     statuses,
     resetReasons,
     p50Ms: Math.round(quantile(latencies, 0.5)),
+    p95Ms: Math.round(quantile(latencies, 0.95)),
     p99Ms: Math.round(quantile(latencies, 0.99)),
     maxMs: Math.round(latencies[latencies.length - 1] ?? NaN),
     perSecond: Math.round((opts.concurrency / elapsedMs) * 1000),

@@ -99,7 +99,7 @@ function writerIn(dir: string): (name: string, text: string) => string {
 
 /** Runs `validate` as the CLI does, in a child process. */
 function runValidate(...args: string[]) {
-  const script = `import { runValidate } from './host/app/validate.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
+  const script = `import { runValidate } from './host/app/validate-command.ts'; process.exitCode = await runValidate(${JSON.stringify(args)});`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
