@@ -71,6 +71,10 @@ const REQUEST_KEYS = ['dev', 'pr', 'h', ''];
 
 const LIVE_CONFIG = { ...LIVE_BASE, rulesService: { ...LIVE_BASE.rulesService, maxBytes: 65536 } };
 
+const ETAGS = ['"e1"', 'W/"x"', '', '"a\u0001b"', '"a\r\nx-injected: 1"', '"a\u0000"', '"' + 'e'.repeat(5000) + '"'];
+/** Wrong content: empty, not an object, HTML, truncated, a bare version, over maxBytes (65536). */
+const BODIES = ['', 'null', '[]', '<html>nope</html>', '{', '{"version":"v"}', ' '.repeat(70000), 'x'.repeat(65537)].map((b) => new TextEncoder().encode(b));
+
 const fatal = new TextDecoder('utf-8', { fatal: true });
 const te = new TextEncoder();
 
@@ -267,10 +271,10 @@ class Run {
     if (x === 1) return { response: 'timeout' };
     if (x === 2) return { response: { status: r.pick([204, 301, 304, 400, 404, 429, 500, 502, 503, 504, 599]), body: 'oops' } };
     const headers: HeaderList = [['content-type', r.pick(['application/json', 'text/html', '', 'application/json; charset=latin1'])]];
-    if (r.chance(0.3)) headers.push(['etag', r.pick(['"e1"', `"v${version}"`, 'W/"x"', '', '"a\u0001b"', '"' + 'e'.repeat(5000) + '"'])]);
+    if (r.chance(0.3)) headers.push(['etag', r.chance(0.2) ? `"v${version}"` : r.pick(ETAGS)]);
     let body: Uint8Array;
     let doc: unknown;
-    if (x === 3) body = te.encode(r.pick(['', 'null', '[]', '<html>nope</html>', '{', '{"version":"v"}', ' '.repeat(70000), 'x'.repeat(65537)]));
+    if (x === 3) body = r.pick(BODIES);
     else if (x === 4) body = mutateBytes(te.encode(JSON.stringify({ ...(DOCS[0] as object), version: `v${version}` })), r);
     else {
       doc = mutateTree({ ...(r.pick(DOCS) as object), version: `v${version}` }, r);

@@ -30,7 +30,7 @@ function hostileString(r: Rng): string {
 }
 
 function deep(r: Rng): Json {
-  const depth = 1 + r.size(5000);
+  const depth = 1 + r.size(600); // deeper nesting is made at the byte level (mutateBytes)
   let v: Json = r.chance(0.5) ? 1 : 'x';
   for (let i = 0; i < depth; i++) v = r.chance(0.5) ? [v] : { a: v };
   return v;
@@ -50,13 +50,14 @@ function randomValue(r: Rng): Json {
 }
 
 /** Every container in the tree with a way to reach its children. */
-function containers(root: Json, out: Array<Json[] | { [k: string]: Json }> = []): Array<Json[] | { [k: string]: Json }> {
+function containers(root: Json, out: Array<Json[] | { [k: string]: Json }> = [], depth = 0): Array<Json[] | { [k: string]: Json }> {
+  if (depth > 50) return out; // not into deep nesting (and its copies stay as they are)
   if (Array.isArray(root)) {
     out.push(root);
-    for (const v of root) containers(v, out);
+    for (const v of root) containers(v, out, depth + 1);
   } else if (root !== null && typeof root === 'object') {
     out.push(root);
-    for (const v of Object.values(root)) containers(v, out);
+    for (const v of Object.values(root)) containers(v, out, depth + 1);
   }
   return out;
 }
@@ -74,7 +75,7 @@ function editOnce(root: Json, r: Rng): Json {
     const op = r.int(5);
     if (c.length > 0 && op === 0) c.splice(r.int(c.length), 1);
     else if (c.length > 0 && op === 1) {
-      const copies = r.size(2000);
+      const copies = r.size(1000);
       const item = c[r.int(c.length)]!;
       for (let i = 0; i < copies; i++) c.push(structuredClone(item));
     } else if (c.length > 0 && op === 2) c[r.int(c.length)] = randomValue(r);
@@ -107,16 +108,17 @@ function mutateString(v: Json, r: Rng): Json {
   switch (r.int(4)) {
     case 0: return v.slice(0, at) + r.pick(HOSTILE_CHARS) + v.slice(at);
     case 1: return hostileString(r);
-    case 2: return v + v.repeat(r.size(5000));
+    case 2: return v + v.repeat(r.size(2000));
     default: return v.slice(0, at) + r.pick(HOSTILE_STRINGS) + v.slice(at);
   }
 }
 
 /** Every string in a value position, with its container and key. */
-function stringLeaves(root: Json, out: Array<[Json[] | { [k: string]: Json }, string | number]> = []) {
-  if (Array.isArray(root)) root.forEach((v, i) => (typeof v === 'string' ? out.push([root, i]) : stringLeaves(v, out)));
+function stringLeaves(root: Json, out: Array<[Json[] | { [k: string]: Json }, string | number]> = [], depth = 0) {
+  if (depth > 50) return out;
+  if (Array.isArray(root)) root.forEach((v, i) => (typeof v === 'string' ? out.push([root, i]) : stringLeaves(v, out, depth + 1)));
   else if (root !== null && typeof root === 'object') {
-    for (const [k, v] of Object.entries(root)) typeof v === 'string' ? out.push([root, k]) : stringLeaves(v, out);
+    for (const [k, v] of Object.entries(root)) typeof v === 'string' ? out.push([root, k]) : stringLeaves(v, out, depth + 1);
   }
   return out;
 }
@@ -161,7 +163,8 @@ export function mutateBytes(bytes: Uint8Array, r: Rng): Uint8Array {
   const edits = 1 + r.int(8);
   for (let i = 0; i < edits; i++) {
     const at = r.int(b.length + 1);
-    switch (r.int(6)) {
+    switch (r.int(7)) {
+      case 6: { const n = 1 + r.size(100_000); b = [...b.slice(0, at), ...new Array<number>(n).fill(r.chance(0.5) ? 0x5b : 0x7b), ...b.slice(at)]; break; }
       case 0: if (at < b.length) b[at] = b[at]! ^ (1 << r.int(8)); break;
       case 1: b.splice(at, 0, ...r.pick(BYTE_INSERTS)); break;
       case 2: b.splice(at, 1 + r.int(8)); break;
