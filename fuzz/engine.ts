@@ -358,7 +358,7 @@ class Run {
         await this.rulesCase(r);
       }
     } catch (e) {
-      this.find({ id: 'TRAP', detail: `the host threw: ${(e as Error).stack ?? e}`.slice(0, 400) });
+      this.find({ id: 'HOST-ERROR', detail: `host/lib or the fuzzer threw: ${(e as Error).stack ?? e}`.slice(0, 400) });
       await this.resetConfigPlugin();
     }
   }

@@ -13,6 +13,7 @@ export interface Invariant {
 
 export const INVARIANTS: Invariant[] = [
   { id: 'TRAP', kind: 'core', rule: 'no VM traps or aborts (canary or worker), whatever the input' },
+  { id: 'HOST-ERROR', kind: 'core', rule: 'host/lib and the fuzzer itself do not throw (a bug in one of them, not the filter)' },
   { id: 'HOST-VIOLATION', kind: 'core', rule: 'no host call the strict host records as a violation' },
   { id: 'REFUSAL-LINE', kind: 'core', rule: 'a refused configuration logs exactly one critical line "routekey: invalid configuration: <path>: …"' },
   { id: 'MEMORY-GROWTH', kind: 'core', rule: 'linear memory does not grow after warm-up (requests of every size class seen)' },
@@ -135,6 +136,12 @@ export function checkAccepted(doc: unknown): Finding[] {
   if (!isObj(doc)) return out;
   if (Array.isArray(doc.routes)) doc.routes.forEach((r, i) => checkAction(`routes[${i}]`, r, out));
   checkAction('default', doc.default, out);
+  const svc = doc.rulesService;
+  if (isObj(svc)) {
+    // What the filter sends on its callout: the extra headers and the :authority.
+    if (isObj(svc.headers)) checkOps('rulesService.headers', Object.entries(svc.headers), out);
+    checkOps('rulesService', [[':authority', svc.authority]], out);
+  }
   if (isObj(doc.rewrites)) {
     checkDestination('destination', doc.destination, out);
     for (const [v, rw] of Object.entries(doc.rewrites)) {

@@ -92,7 +92,7 @@ function editOnce(root: Json, r: Rng): Json {
     // Rename a field: to a case variant (a header name, "Host" vs "host"), or a hostile name.
     const k = r.pick(keys);
     const v = c[k]!;
-    const name = r.chance(0.5) ? (r.chance(0.5) ? k.toUpperCase() : k[0]!.toUpperCase() + k.slice(1)) : hostileString(r);
+    const name = r.chance(0.5) ? (r.chance(0.5) ? k.toUpperCase() : k.slice(0, 1).toUpperCase() + k.slice(1)) : hostileString(r);
     if (r.chance(0.5)) delete c[k];
     c[name] = v;
   } else if (op === 4) c[r.pick(FIELD_NAMES)] = randomValue(r);
