@@ -49,6 +49,8 @@ console.log(`fuzz: ${report.cases} cases (config ${report.byKind.config}, bytes 
 for (const [id, s] of Object.entries(skipped)) {
   console.log(`allowed ${id}: ${s.count} finding(s), first: seed ${s.first.seed} --case ${s.first.caseIndex}: ${s.first.detail.slice(0, 200)}`);
 }
+const unseen = allow.filter((id) => KNOWN.includes(id) && !(id in skipped));
+if (unseen.length > 0 && values.case === undefined) console.log(`known but not seen in this run (fixed? then drop from KNOWN in fuzz/invariants.ts): ${unseen.join(', ')}`);
 if (values.json) fs.writeFileSync(values.json, JSON.stringify({ ...summary, failures, skipped }, null, 1) + '\n');
 if (failures.length > 0) {
   const first = failures[0]!;
