@@ -12,7 +12,7 @@ const SEED = 20261201;
 
 test('every starting configuration of the fuzzer is accepted by the filter', async () => {
   for (const c of CONFIGS) {
-    const p = await startRoutekey(c, { callouts: 'manual', clock: () => 0 });
+    const p = await startRoutekey(c as object, { callouts: 'manual', clock: () => 0 });
     await p.close();
   }
   const docs = DOCS.map((d) => ({ key: 'x-env', ...(d as object), version: undefined }));
