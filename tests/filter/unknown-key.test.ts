@@ -3,6 +3,7 @@
 // (status, body, headers, details), the key escaped in its body, and the host calls each costs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { HeaderList, Plugin } from '../../host/lib/api.ts';
 import { startsClosedAfterTests, startRoutekey, request, header, all } from '../helpers/routekey.ts';
 import { Clock, liveConfig, manual, advance, routeOf, answer, ok200, rulesDoc, warnings } from '../helpers/rules.ts';
@@ -193,4 +194,41 @@ test('configuration errors name the field', async () => {
   }
   await assert.rejects(startRoutekey({ key: 'x-env', routes: [{ name: 'unknownKey', keys: ['k'], destination: 'a.svc' }] }),
     refusedWith('routes[0].name: expected a name other than "default", "none" and "unknownKey"'));
+});
+
+/** The ```json block of README.md's section `heading`. */
+function readmeExample(heading: string): object {
+  const text = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = text.slice(text.indexOf(`### ${heading}\n`));
+  const block = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+  return JSON.parse(block);
+}
+
+test('README "When the key matches nothing": the example does what the text says', async () => {
+  const p = await start(readmeExample('When the key matches nothing'));
+  assert.equal(header(request(p, req('dev')).req.headers, ':authority'), 'dev.svc:8080');
+  assert.equal(header(request(p, req()).req.headers, ':authority'), 'baseline.svc:8080');
+  const stream = p.createStream();
+  const o = stream.onRequestHeaders(req('pr-7'), true);
+  assert.equal(o.localReply?.status, 404);
+  assert.equal(Buffer.from(o.localReply!.body).toString(), 'no sandbox for key pr-7\n');
+  assert.deepEqual(o.localReply!.headers, [['content-type', 'text/plain; charset=utf-8']]);
+  const resp = stream.onResponseHeaders([[':status', '404'], ...o.localReply!.headers], false);
+  assert.equal(header(resp.headers, 'cache-control'), 'no-store');
+  assert.equal(header(resp.headers, 'x-routekey-route'), 'unknownKey');
+  stream.complete();
+});
+
+test('README "Response headers": the example does what the text says', async () => {
+  const p = await start(readmeExample('Response headers'));
+  const upstream: HeaderList = [[':status', '200'], ['server', 'envoy'], ['vary', 'accept']];
+  const dev = request(p, req('dev'), upstream).resp.headers;
+  assert.equal(header(dev, 'x-sandbox'), 'dev');
+  assert.deepEqual(all(dev, 'vary'), ['accept', 'x-env']);
+  assert.equal(header(dev, 'server'), undefined);
+  for (const key of ['other', undefined]) {
+    const other = request(p, req(key), upstream).resp.headers;
+    assert.equal(header(other, 'x-sandbox'), 'baseline');
+    assert.equal(header(other, 'server'), 'envoy');
+  }
 });
