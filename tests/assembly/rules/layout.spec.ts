@@ -1,10 +1,11 @@
-// The rule table's layout: record sizes as the block has always had them, and fields that do not
+// The rule table's layout: the records' sizes, and fields that do not
 // overlap (each offset is the previous one plus its size).
 import {
   U32, SPAN, HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT,
-  HEADER_SOURCES, HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_SIZE,
+  HEADER_SOURCES, HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, HEADER_SIZE,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT,
   OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_SIZE,
 } from "../../../assembly/rules/layout";
 
@@ -20,19 +21,21 @@ function contiguous(offsets: u32[], sizes: u32[], size: u32): void {
 
 describe("rule table layout", () => {
   it("has the record sizes of the block", () => {
-    expect(HEADER_SIZE).toBe(44);
+    expect(HEADER_SIZE).toBe(48);
     expect(SLOT_SIZE).toBe(16);
-    expect(ACTION_SIZE).toBe(40);
+    expect(ACTION_SIZE).toBe(64);
     expect(OP_SIZE).toBe(20);
     expect(SOURCE_SIZE).toBe(12);
   });
 
   it("lays every record's fields end to end", () => {
     contiguous([HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
-      HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE], [U32, U32, U32, U32, U32, U32, U32, SPAN, SPAN], HEADER_SIZE);
+      HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN], [U32, U32, U32, U32, U32, U32, U32, SPAN, SPAN, U32],
+      HEADER_SIZE);
     contiguous([SLOT_HASH, SLOT_KEY, SLOT_ACTION], [U32, SPAN, U32], SLOT_SIZE);
-    contiguous([ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID],
-      [U32, U32, SPAN, SPAN, SPAN, U32], ACTION_SIZE);
+    contiguous([ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID,
+      ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT],
+      [U32, U32, SPAN, SPAN, SPAN, U32, U32, U32, U32, SPAN, U32], ACTION_SIZE);
     contiguous([OP_KIND, OP_NAME, OP_VALUE], [U32, SPAN, SPAN], OP_SIZE);
     contiguous([SOURCE_KIND, SOURCE_NAME], [U32, SPAN], SOURCE_SIZE);
   });
