@@ -85,6 +85,7 @@ test('unknownKey reply: a local 404 with the key in a text/plain body, StopItera
       ['proxy_get_header_map_value', 'proxy_send_local_response']);
     // Envoy runs the reply through the encoder filters: the decision header and the ops apply.
     const resp = stream.onResponseHeaders([[':status', '404'], ['content-type', 'text/plain; charset=utf-8']], false);
+    assert.equal(resp.action, 'continue', 'the reply goes on through the response side');
     assert.equal(header(resp.headers, 'x-routekey-route'), 'unknownKey');
     assert.equal(header(resp.headers, 'cache-control'), 'no-store');
     assert.deepEqual(callsOf(p, stream.contextId, 'proxy_on_response_headers'),
