@@ -1,5 +1,5 @@
 // The native form: `{"key", "routes"?, "default"?, "decisionHeader"?, "rulesService"?, "unknownKey"?}`.
-import { JsonDocument, JsonValue } from "../json";
+import { JsonDocument, JsonKind, JsonValue } from "../json";
 import { KeySource, UNKNOWN_KEY_NAME, UnknownKeyPolicy } from "./model";
 import { Parsed, Problem, expected, problem } from "./errors";
 import { ActionBuilder, ActionField, parseActionObject } from "./action";
@@ -64,7 +64,7 @@ export class NativeForm extends ConfigForm {
   size(field: i32, doc: JsonDocument, value: i32, sizes: ConfigSizes): void {
     if (field == ROUTES) sizeRoutes(doc, value, sizes);
     else if (field == DEFAULT || field == UNKNOWN_KEY) {
-      if (new JsonValue(doc, value).isObject) sizeAction(doc, value, sizes);
+      if (doc.kind(value) == JsonKind.Object) sizeAction(doc, value, sizes);
     }
     else if (field == RULES_SERVICE) return; // not kept in the table
     else sizes.textBytes += doc.textBytes(value); // key, decisionHeader
