@@ -233,3 +233,16 @@ test('README "Response headers": the example does what the text says', async () 
     assert.equal(header(other, 'server'), 'envoy');
   }
 });
+
+test('memory stays flat over many local replies and response ops (nothing per request is allocated)', async () => {
+  const p = await start(REPLY, { recordHostCalls: false });
+  const keys = ['nope', 'dev', '<script>'.repeat(40), 'x'.repeat(4096), ''];
+  const drive = (n: number) => {
+    for (let i = 0; i < n; i++) request(p, req(keys[i % keys.length] || undefined));
+  };
+  drive(2000);
+  const before = p.memoryBytes();
+  drive(10000);
+  assert.equal(p.memoryBytes(), before);
+  assert.deepEqual(p.failures(), []);
+});
