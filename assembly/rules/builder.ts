@@ -105,10 +105,10 @@ export class TableBuilder extends ConfigSink {
     let unknown = this.unknownAction;
     if (this.unknownKey == UnknownKeyPolicy.Action && unknown !== null) {
       unknownIndex = actionCount++;
-      let metric = metricSafe(unknown.name);
-      let metricOff = this.putRouteMetric(metric);
+      // Its name is a word: the end of its metric name, as for a native route.
+      let metricOff = this.putRouteMetric(unknown.name);
       let prefixLen = <u32>ROUTED_METRIC_PREFIX.length;
-      this.writeAction(unknownIndex, unknown, metricOff + prefixLen, metricOff, prefixLen + <u32>metric.length);
+      this.writeAction(unknownIndex, unknown, metricOff + prefixLen, metricOff, prefixLen + utf8Length(unknown.name));
     }
 
     let sourcesOff = arena.reserve(<u32>keySources.length * SOURCE_SIZE);
