@@ -94,6 +94,18 @@ export function removeHeaderRaw(map: HeaderMap, namePtr: usize, nameLen: usize):
   return imports.proxy_remove_header_map_value(<i32>map, namePtr, nameLen);
 }
 
+// --- local reply ---
+
+/**
+ * proxy_send_local_response: `status`, %RESPONSE_CODE_DETAILS%, the body and serialized header
+ * pairs (Envoy adds them, then content-length), no gRPC status (-1). Envoy sends it after the
+ * callback returns, which must then return StopIteration.
+ */
+export function sendLocalResponseRaw(status: u32, detailsPtr: usize, detailsLen: usize, bodyPtr: usize, bodyLen: usize,
+                                     pairsPtr: usize, pairsLen: usize): u32 {
+  return imports.proxy_send_local_response(status, detailsPtr, detailsLen, bodyPtr, bodyLen, pairsPtr, pairsLen, 0xFFFFFFFF);
+}
+
 // --- configuration ---
 
 /**

@@ -49,7 +49,7 @@ export const schema = {
   title: 'routekey filter configuration',
   description:
     'The routekey proxy-wasm filter configuration (README.md, Configuration): the native form (key, routes, default, ' +
-    'decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
+    'unknownKey, decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
     'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
     'route names unique across routes; a key used by two different routes; duplicate JSON object keys; lengths counted in ' +
     'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text.',
@@ -143,11 +143,62 @@ export const schema = {
       },
       additionalProperties: false,
     },
+    responseHeaders: {
+      description: 'Applied to the response in on_response_headers, after the decision header: every set, then every add, ' +
+        'then every remove. Names are tokens, not content-length or transfer-encoding.',
+      type: 'object',
+      properties: {
+        set: { type: 'object', propertyNames: { $ref: '#/definitions/responseOpName' }, additionalProperties: { $ref: '#/definitions/headerValue' } },
+        add: { type: 'object', propertyNames: { $ref: '#/definitions/responseOpName' }, additionalProperties: { $ref: '#/definitions/headerValue' } },
+        remove: { type: 'array', items: { $ref: '#/definitions/responseOpName' } },
+      },
+      additionalProperties: false,
+    },
+    responseOpName: {
+      type: 'string',
+      pattern: `^(?!(?:${['content-length', 'transfer-encoding'].map(anyCase).join('|')})$)${TOKEN}$`,
+    },
+    unknownKey: {
+      description: 'What a request whose key is present but matches no route gets (an absent key always gets the default): ' +
+        '"default" (the default, or unchanged without one; also when unknownKey is absent), "passthrough" (unchanged), an ' +
+        'action of its own (named unknownKey), or a local reply (text/plain; the first {key} in the body is the key, ' +
+        'printable ASCII but <>&"\'% kept, every other byte %XX, at most 128 bytes).',
+      oneOf: [
+        { enum: ['default', 'passthrough'] },
+        {
+          type: 'object',
+          properties: {
+            destination: { $ref: '#/definitions/destination' },
+            requestHeaders: { $ref: '#/definitions/requestHeaders' },
+            responseHeaders: { $ref: '#/definitions/responseHeaders' },
+          },
+          anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
+          additionalProperties: false,
+        },
+        {
+          type: 'object',
+          properties: {
+            reply: {
+              type: 'object',
+              properties: {
+                status: { type: 'integer', minimum: 200, maximum: 599 },
+                body: { type: 'string', maxLength: 1024 },
+              },
+              required: ['status'],
+              additionalProperties: false,
+            },
+            responseHeaders: { $ref: '#/definitions/responseHeaders' },
+          },
+          required: ['reply'],
+          additionalProperties: false,
+        },
+      ],
+    },
     routeName: {
-      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default" or "none" (they name the fallback decisions). Unique across routes.',
+      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default", "none" or "unknownKey" (they name the fallback decisions). Unique across routes.',
       type: 'string',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
-      not: { enum: ['default', 'none'] },
+      not: { enum: ['default', 'none', 'unknownKey'] },
     },
     route: {
       type: 'object',
@@ -156,17 +207,19 @@ export const schema = {
         keys: { type: 'array', minItems: 1, uniqueItems: true, items: { $ref: '#/definitions/keyValue' } },
         destination: { $ref: '#/definitions/destination' },
         requestHeaders: { $ref: '#/definitions/requestHeaders' },
+        responseHeaders: { $ref: '#/definitions/responseHeaders' },
       },
       required: ['name', 'keys'],
       anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
       additionalProperties: false,
     },
     default: {
-      description: 'Applies to a request whose key is missing or matches no route.',
+      description: 'Applies to a request whose key is missing, or (unknownKey "default") matches no route.',
       type: 'object',
       properties: {
         destination: { $ref: '#/definitions/destination' },
         requestHeaders: { $ref: '#/definitions/requestHeaders' },
+        responseHeaders: { $ref: '#/definitions/responseHeaders' },
       },
       anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
       additionalProperties: false,
@@ -183,6 +236,7 @@ export const schema = {
           items: { $ref: '#/definitions/route' },
         },
         default: { $ref: '#/definitions/default' },
+        unknownKey: { $ref: '#/definitions/unknownKey' },
         decisionHeader: { $ref: '#/definitions/responseHeaderName' },
         rulesService: { $ref: '#/definitions/rulesService' },
       },
@@ -281,6 +335,7 @@ export const rulesSchema = {
     },
     routes: schema.definitions.native.properties.routes,
     default: { $ref: '#/definitions/default' },
+    unknownKey: { $ref: '#/definitions/unknownKey' },
   },
   required: ['version', 'routes'],
   additionalProperties: false,

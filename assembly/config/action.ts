@@ -6,7 +6,7 @@ import { JsonItems, JsonValue } from "../json";
 import { Action, HeaderOp, HeaderOpKind, Route } from "./model";
 import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
 import { EXPECTED_DESTINATION, parseDestination } from "./destination";
-import { checkHeaderValue, opHeaderName } from "./headers";
+import { NameResult, checkHeaderValue, opHeaderName, responseHeaderName } from "./headers";
 
 /** The action fields, as bits: each object allows some of them. */
 export const enum ActionField {
@@ -17,13 +17,25 @@ export const enum ActionField {
   RequestHeaders = 2,
   /** `patch`: `[{"key": NAME, "val": SCALAR}]`, header sets in order (original form). */
   Patch = 4,
+  /** `responseHeaders`: like `requestHeaders`, on the response (native form). */
+  ResponseHeaders = 8,
+  /** `reply`: `{"status": 200–599, "body"?: TEXT}`, a local reply (`unknownKey` only). */
+  Reply = 16,
 }
+
+/** A local reply's body template: at most this many UTF-8 bytes. */
+export const MAX_REPLY_BODY_BYTES = 1024;
+/** What stands for the key in a reply body, and the most bytes its escaped form takes there. */
+export const REPLY_KEY = "{key}";
+export const REPLY_KEY_BYTES: u32 = 128;
 
 /** The action field the cursor is on, when it is one of `allowed`; else ActionField.None. */
 export function actionField(f: JsonItems, allowed: u32): ActionField {
   if ((allowed & ActionField.Destination) != 0 && f.is("destination")) return ActionField.Destination;
   if ((allowed & ActionField.RequestHeaders) != 0 && f.is("requestHeaders")) return ActionField.RequestHeaders;
   if ((allowed & ActionField.Patch) != 0 && f.is("patch")) return ActionField.Patch;
+  if ((allowed & ActionField.ResponseHeaders) != 0 && f.is("responseHeaders")) return ActionField.ResponseHeaders;
+  if ((allowed & ActionField.Reply) != 0 && f.is("reply")) return ActionField.Reply;
   return ActionField.None;
 }
 
@@ -54,6 +66,9 @@ export class ActionBuilder {
   ops: HeaderOp[] = [];
   hasDestination: bool = false;
   hasHeaders: bool = false;
+  responseOps: HeaderOp[] = [];
+  replyStatus: i32 = 0;
+  replyBody: string = "";
 
   /** `destination`: a string; see destination.ts. */
   destination(v: JsonValue): Problem | null {
@@ -77,6 +92,30 @@ export class ActionBuilder {
     return null;
   }
 
+  /** `reply`: `{"status": 200–599, "body"?: "text, {key} for the key"}`. */
+  reply(v: JsonValue): Problem | null {
+    if (!v.isObject) return expected('an object with "status" and "body"', v);
+    const f = v.fields();
+    while (f.next()) {
+      const fv = f.value;
+      if (f.is("status")) {
+        const n = fv.num;
+        if (!fv.isNumber || n != Math.floor(n) || n < 200 || n > 599) {
+          return expected("an HTTP status from 200 to 599", fv).inField("status");
+        }
+        this.replyStatus = <i32>n;
+      } else if (f.is("body")) {
+        if (!fv.isString || fv.byteLength > <u32>MAX_REPLY_BODY_BYTES) {
+          return expected("a string of at most " + MAX_REPLY_BODY_BYTES.toString() + " bytes", fv).inField("body");
+        }
+        this.replyBody = fv.str;
+      } else {
+        return unknownField(f.name, "status, body");
+      }
+    }
+    return this.replyStatus == 0 ? missingField("status") : null;
+  }
+
   /** `patch`: `[{"key": NAME, "val": SCALAR}]` → set operations, in order. */
   patch(v: JsonValue): Problem | null {
     const p = parsePatch(v, this.ops);
@@ -88,11 +127,17 @@ export class ActionBuilder {
   read(field: ActionField, v: JsonValue): Problem | null {
     if (field == ActionField.Destination) return this.destination(v);
     if (field == ActionField.RequestHeaders) return this.requestHeaders(v);
+    if (field == ActionField.ResponseHeaders) {
+      const r = parseRequestHeaders(v, true);
+      if (r.problem === null) this.responseOps = r.value!;
+      return r.problem;
+    }
+    if (field == ActionField.Reply) return this.reply(v);
     return this.patch(v);
   }
 
   build(name: string): Action {
-    return new Action(name, this.authority, this.pathPrefix, this.ops);
+    return new Action(name, this.authority, this.pathPrefix, this.ops, this.responseOps, this.replyStatus, this.replyBody);
   }
 
   /** The route named `name`, selected by `keys`, doing this action. */
@@ -103,8 +148,11 @@ export class ActionBuilder {
 
 const HEADER_OPS = "set, add, remove";
 
-/** Parses a `requestHeaders` object into operations in the order they apply: sets, adds, removes. */
-export function parseRequestHeaders(v: JsonValue): Parsed<HeaderOp[]> {
+/**
+ * Parses a `requestHeaders` (or, `response`, a `responseHeaders`) object into operations in the
+ * order they apply: sets, adds, removes.
+ */
+export function parseRequestHeaders(v: JsonValue, response: bool = false): Parsed<HeaderOp[]> {
   if (!v.isObject) return fail<HeaderOp[]>(expected("an object with set, add or remove", v));
   const sets = new Array<HeaderOp>();
   // Most routes only set headers: the other lists are made when needed.
@@ -115,13 +163,13 @@ export function parseRequestHeaders(v: JsonValue): Parsed<HeaderOp[]> {
     const value = f.value;
     let p: Problem | null;
     if (f.is("set")) {
-      p = namedValues(value, HeaderOpKind.Set, sets);
+      p = namedValues(value, HeaderOpKind.Set, sets, response);
     } else if (f.is("add")) {
       adds = new Array<HeaderOp>();
-      p = namedValues(value, HeaderOpKind.Add, adds);
+      p = namedValues(value, HeaderOpKind.Add, adds, response);
     } else if (f.is("remove")) {
       removes = new Array<HeaderOp>();
-      p = names(value, removes);
+      p = names(value, removes, response);
     } else {
       return fail<HeaderOp[]>(unknownField(f.name, HEADER_OPS));
     }
@@ -134,13 +182,13 @@ export function parseRequestHeaders(v: JsonValue): Parsed<HeaderOp[]> {
 }
 
 /** `{NAME: VALUE, …}` → ops of `kind`, appended to `out`. */
-function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[]): Problem | null {
+function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[], response: bool): Problem | null {
   if (!v.isObject) return expected("an object of header names to values", v);
   const f = v.fields();
   while (f.next()) {
     const key = f.name;
     const value = f.value;
-    const name = opHeaderName(key, kind == HeaderOpKind.Set);
+    const name = opName(key, kind == HeaderOpKind.Set, response);
     if (name.name === null) return problem("expected " + name.expected).inField(key);
     if (!value.isString) return expected("a string header value", value).inField(key);
     const text = value.str;
@@ -152,17 +200,31 @@ function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[]): Problem
 }
 
 /** `[NAME, …]` → remove ops appended to `out`. */
-function names(v: JsonValue, out: HeaderOp[]): Problem | null {
+function names(v: JsonValue, out: HeaderOp[], response: bool): Problem | null {
   if (!v.isArray) return expected("an array of header names", v);
   const e = v.elements();
   while (e.next()) {
     const item = e.value;
     if (!item.isString) return expected("a header name", item).inIndex(e.index);
-    const name = opHeaderName(item.str, false);
+    const name = opName(item.str, false, response);
     if (name.name === null) return expected(name.expected, item).inIndex(e.index);
     out.push(new HeaderOp(HeaderOpKind.Remove, name.name!, ""));
   }
   return null;
+}
+
+/**
+ * A header operation's name: a request header (opHeaderName), or a response header — a token,
+ * but not one that frames the message (content-length, transfer-encoding: Envoy owns those).
+ */
+function opName(s: string, authorityAllowed: bool, response: bool): NameResult {
+  if (!response) return opHeaderName(s, authorityAllowed);
+  const r = responseHeaderName(s);
+  const n = r.name;
+  if (n !== null && (n == "content-length" || n == "transfer-encoding")) {
+    return new NameResult(null, "a header other than content-length and transfer-encoding");
+  }
+  return r;
 }
 
 const PATCH_FIELDS = "key, val";

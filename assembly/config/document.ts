@@ -1,8 +1,8 @@
 // A rules document, as a rules server serves it (README, "Live rules"):
 //
-//   {"version": "v7", "routes": [...], "default": {...}}
+//   {"version": "v7", "routes": [...], "default": {...}, "unknownKey": ...}
 //
-// `routes` and `default` are the native configuration's, read by the same code (native.ts →
+// `routes`, `default` and `unknownKey` are the native configuration's, read by the same code (native.ts →
 // routes.ts, action.ts) through the same skeleton (form.ts); what a document lacks — where the
 // key is read from and the decision header — is its configuration's, given to it. `version` is
 // the document's first, required field (form.ts KEY_FIELD), which the skeleton reads with
@@ -23,9 +23,10 @@ class DocumentForm extends NativeForm {
   version: string = "";
 
   constructor(private readonly sources: KeySource[], private readonly decisionHeader: string | null) {
-    // Field numbers 1 and 2 are the native form's routes and default: NativeForm reads them.
-    super(["version", "routes", "default"], "");
+    // Field numbers 1 to 3 are the native form's routes, default and unknownKey: NativeForm reads them.
+    super(["version", "routes", "default", "unknownKey"], "");
   }
+
 
   check(root: JsonValue): Problem | null {
     return root.has("routes") ? null : missingField("routes");

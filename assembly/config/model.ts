@@ -64,8 +64,27 @@ export class Action {
     public readonly pathPrefix: string | null,
     /** Header operations in the order they apply, after the destination's `:authority`. */
     public readonly headerOps: HeaderOp[],
+    /** Response header operations (`responseHeaders`), applied in on_response_headers. */
+    public readonly responseOps: HeaderOp[] = [],
+    /** A local reply's status (200–599), or 0: the request goes on (`unknownKey.reply` only). */
+    public readonly replyStatus: i32 = 0,
+    /** The local reply's body template; `{key}` stands for the escaped key. */
+    public readonly replyBody: string = "",
   ) {}
 }
+
+/** What a request whose key is present but matches no route gets (`unknownKey`). */
+export enum UnknownKeyPolicy {
+  /** The default action, or passed unchanged when there is none (an absent key's fate too). */
+  Default = 0,
+  /** Passed unchanged, even when there is a default. */
+  Passthrough = 1,
+  /** Its own action (named UNKNOWN_KEY_NAME): a destination, headers, or a local reply. */
+  Action = 2,
+}
+
+/** The name (decision header value, metric route label) of the unknown-key action. */
+export const UNKNOWN_KEY_NAME = "unknownKey";
 
 export class Route {
   constructor(
@@ -87,6 +106,9 @@ export class Config {
     public readonly decisionHeader: string | null,
     /** Where live rules come from (config/service.ts), or null: the routes above are all. */
     public readonly rulesService: RulesService | null = null,
+    public readonly unknownKey: UnknownKeyPolicy = UnknownKeyPolicy.Default,
+    /** The unknown-key action when `unknownKey` is Action. */
+    public readonly unknownAction: Action | null = null,
   ) {}
 }
 

@@ -17,7 +17,7 @@ export const MAX_ROUTES = 100000;
 export const MAX_NAME_CHARS = 64;
 export const MAX_KEY_BYTES = 4096;
 
-const ROUTE_FIELDS = "name, keys, destination, requestHeaders";
+const ROUTE_FIELDS = "name, keys, destination, requestHeaders, responseHeaders";
 
 /**
  * The route-count limit, for either form: null when `n` routes are allowed, else the problem
@@ -140,7 +140,7 @@ function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
       keys = r.value;
       keysValue = value;
     } else {
-      const field = actionField(f, ActionField.Destination | ActionField.RequestHeaders);
+      const field = actionField(f, ActionField.Destination | ActionField.RequestHeaders | ActionField.ResponseHeaders);
       if (field == ActionField.None) return fail<ParsedRoute>(unknownField(f.name, ROUTE_FIELDS));
       p = action.read(field, value);
     }
@@ -159,7 +159,9 @@ function checkName(s: string): string | null {
   const n = s.length;
   if (n < 1 || n > MAX_NAME_CHARS) return EXPECTED_NAME;
   if (!isWord(s)) return EXPECTED_NAME;
-  if (s == "default" || s == "none") return 'a name other than "default" and "none" (they name the fallback decisions)';
+  if (s == "default" || s == "none" || s == "unknownKey") {
+    return 'a name other than "default", "none" and "unknownKey" (they name the fallback decisions)';
+  }
   return null;
 }
 

@@ -9,13 +9,16 @@
 // (rules/builder.ts) writes each route straight into the table and drops it, so that 100k routes
 // never exist as 100k Route objects at once. When the document is refused, the parser stops
 // part-way and `end` is never called.
-import { Action, Config, KeySource, Route } from "./model";
+import { Action, Config, KeySource, Route, UnknownKeyPolicy } from "./model";
 import { ConfigSizes } from "./sizes";
 import { RulesService } from "./service";
 
 export abstract class ConfigSink {
   /** The configuration's `rulesService`, when it has one (set while the fields are read). */
   service: RulesService | null = null;
+  /** The configuration's `unknownKey` (set while the fields are read). */
+  unknownKey: UnknownKeyPolicy = UnknownKeyPolicy.Default;
+  unknownAction: Action | null = null;
 
   /** What the configuration holds, read off the document before parsing it (config/sizes.ts). */
   abstract begin(sizes: ConfigSizes): void;
@@ -36,6 +39,7 @@ export class ConfigCollector extends ConfigSink {
   }
 
   end(keySources: KeySource[], defaultAction: Action | null, decisionHeader: string | null): void {
-    this.config = new Config(keySources, this.routes, defaultAction, decisionHeader, this.service);
+    this.config = new Config(keySources, this.routes, defaultAction, decisionHeader, this.service,
+      this.unknownKey, this.unknownAction);
   }
 }

@@ -56,7 +56,7 @@ export function sizeAction(doc: JsonDocument, v: i32, sizes: ConfigSizes): void 
     if (doc.textIs(k, "destination")) {
       sizes.ops++;
       sizes.textBytes += doc.textBytes(k + 1);
-    } else if (doc.textIs(k, "requestHeaders")) {
+    } else if (doc.textIs(k, "requestHeaders") || doc.textIs(k, "responseHeaders")) {
       // {"set": {…}, "add": {…}, "remove": […]}: one operation per field or element.
       const headers = k + 1;
       for (let h = headers + 1, groups = doc.fieldsEnd(headers); h < groups; h = doc.end(h + 1)) {
@@ -66,6 +66,8 @@ export function sizeAction(doc: JsonDocument, v: i32, sizes: ConfigSizes): void 
     } else if (doc.textIs(k, "patch")) {
       // [{"key", "val"}, …]: one set each.
       sizes.ops += doc.length(k + 1);
+      sizes.textBytes += doc.textBytes(k + 1);
+    } else if (doc.textIs(k, "reply")) {
       sizes.textBytes += doc.textBytes(k + 1);
     }
   }

@@ -1,5 +1,5 @@
 // The per-request path. It reads like the product: find the request's key, look its action up
-// (or take the default), apply it, count it, continue; on the way back, say which decision was
+// (or take the default, or the unknown-key policy's), apply it (or answer locally), count it, continue; on the way back, say which decision was
 // taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
 
 import {
@@ -9,6 +9,7 @@ import {
 import { RuleTable, NO_ACTION } from "../rules/table";
 import { KeyBytes, findKey } from "./keys";
 import { applyAction } from "./apply";
+import { applyResponseOps, sendReply } from "./respond";
 import { StreamRoot } from "./state";
 
 /** `decision` before on_request_headers ran (or when the filter had no rules). */
@@ -35,39 +36,45 @@ export class RoutekeyStream extends Context {
     table.acquire();
     this.table = table;
 
-    let action = NO_ACTION;
+    // No key: the default. A key that matches no route: the unknown-key policy's action.
+    let action = table.defaultAction;
     if (findKey(table, key) >= 0) {
       action = table.lookup(key.ptr, key.len);
+      if (action == NO_ACTION) action = table.unknownAction;
+      if (action != NO_ACTION && table.replyStatus(action) != 0) sendReply(table, action, key.ptr, key.len);
       key.release();
     }
-    if (action == NO_ACTION) action = table.defaultAction;
     this.decision = action;
     if (action == NO_ACTION) {
       this.root.metrics.countPassthrough();
       return FilterHeadersStatusValues.Continue;
     }
-    applyAction(table, action);
+    let replied = table.replyStatus(action) != 0;
+    if (!replied) applyAction(table, action);
     this.root.metrics.countAction(table, action);
     if (logEnabled(LogLevelValues.debug)) {
       log(LogLevelValues.debug, "routekey: stream " + this.context_id.toString() + " took route '" +
         String.UTF8.decodeUnsafe(table.namePtr(action), table.nameLen(action)) + "'");
     }
-    return FilterHeadersStatusValues.Continue;
+    // After a local reply Envoy wants the stream stopped; it sends the reply when this returns.
+    return replied ? FilterHeadersStatusValues.StopIteration : FilterHeadersStatusValues.Continue;
   }
 
   onResponseHeaders(_headers: u32, _endOfStream: bool): FilterHeadersStatusValues {
+    // Also for routekey's own local reply: Envoy runs it through the encoder filters.
     let table = this.table;
-    if (table === null || !table.hasDecisionHeader() || this.decision == UNDECIDED) {
-      return FilterHeadersStatusValues.Continue;
-    }
     let action = this.decision;
-    if (action == NO_ACTION) {
-      replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
-        table.noneDecisionPtr(), table.noneDecisionLen());
-    } else {
-      replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
-        table.namePtr(action), table.nameLen(action));
+    if (table === null || action == UNDECIDED) return FilterHeadersStatusValues.Continue;
+    if (table.hasDecisionHeader()) {
+      if (action == NO_ACTION) {
+        replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
+          table.noneDecisionPtr(), table.noneDecisionLen());
+      } else {
+        replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
+          table.namePtr(action), table.nameLen(action));
+      }
     }
+    if (action != NO_ACTION) applyResponseOps(table, action);
     return FilterHeadersStatusValues.Continue;
   }
 

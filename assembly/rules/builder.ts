@@ -6,7 +6,8 @@
 // growing it copies it: the old and the new block at once, when memory is fullest. At the end it
 // is shrunk to what was used.
 
-import { Action, HeaderOp, HeaderOpKind, KeySource, Route } from "../config/model";
+import { Action, HeaderOp, HeaderOpKind, KeySource, Route, UnknownKeyPolicy } from "../config/model";
+import { REPLY_KEY } from "../config/action";
 import { ConfigSink } from "../config/sink";
 import { ConfigSizes } from "../config/sizes";
 import { hashBytes } from "../bytes";
@@ -15,9 +16,10 @@ import { RuleTable, NO_ACTION, NONE_DECISION } from "./table";
 import { ROUTED_METRIC_PREFIX, DEFAULT_METRIC, METRIC_HASH_LENGTH, metricSafe } from "./metric";
 import {
   HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
-  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_SIZE, SPAN_LEN,
+  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, HEADER_SIZE, SPAN_LEN,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT,
   OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
 
@@ -50,18 +52,18 @@ export class TableBuilder extends ConfigSink {
     // Capacity: a power of two at least twice the key count keeps probe chains short.
     let capacity: u32 = 8;
     while (capacity < <u32>sizes.keys * 2) capacity <<= 1;
-    let fixed = HEADER_SIZE + capacity * SLOT_SIZE + <u32>(routes + 1) * ACTION_SIZE;
+    let fixed = HEADER_SIZE + capacity * SLOT_SIZE + <u32>(routes + 2) * ACTION_SIZE;
     // Beyond the text: per action its operations and up to 3 bytes aligning them, per route the
     // metric prefix and a possible hash suffix (metricSafe); the constants (":authority", "default", its metric, "none", the sources'
     // records) fit in the last term.
-    let variable = sizes.textBytes + <u32>sizes.ops * OP_SIZE + <u32>(routes + 1) * 3 +
+    let variable = sizes.textBytes + <u32>sizes.ops * OP_SIZE + <u32>(routes + 2) * 3 + 64 +
       <u32>routes * (<u32>ROUTED_METRIC_PREFIX.length + METRIC_HASH_LENGTH) + 512;
     this.planned = fixed + variable;
     let arena = new Arena(this.planned);
     arena.reserve(HEADER_SIZE);
     this.slotsOff = arena.reserve(capacity * SLOT_SIZE);
     this.mask = capacity - 1;
-    this.actionsOff = arena.reserve(<u32>(routes + 1) * ACTION_SIZE);
+    this.actionsOff = arena.reserve(<u32>(routes + 2) * ACTION_SIZE);
     // Every destination sets :authority: one copy, whatever other names fill the map.
     this.names.set(AUTHORITY, arena.putString(AUTHORITY));
     this.announced = routes;
@@ -98,6 +100,16 @@ export class TableBuilder extends ConfigSink {
       let metricOff = arena.putString(DEFAULT_METRIC);
       this.writeAction(defaultIndex, defaultAction, arena.putString(defaultAction.name), metricOff, utf8Length(DEFAULT_METRIC));
     }
+    // A key that matches no route: the default, nothing, or the unknown-key action (a route of its own).
+    let unknownIndex = this.unknownKey == UnknownKeyPolicy.Passthrough ? NO_ACTION : defaultIndex;
+    let unknown = this.unknownAction;
+    if (this.unknownKey == UnknownKeyPolicy.Action && unknown !== null) {
+      unknownIndex = actionCount++;
+      // Its name is a word: the end of its metric name, as for a native route.
+      let metricOff = this.putRouteMetric(unknown.name);
+      let prefixLen = <u32>ROUTED_METRIC_PREFIX.length;
+      this.writeAction(unknownIndex, unknown, metricOff + prefixLen, metricOff, prefixLen + utf8Length(unknown.name));
+    }
 
     let sourcesOff = arena.reserve(<u32>keySources.length * SOURCE_SIZE);
     for (let i = 0; i < keySources.length; i++) {
@@ -129,6 +141,7 @@ export class TableBuilder extends ConfigSink {
     arena.setU32(HEADER_SOURCE_COUNT, <u32>keySources.length);
     setSpan(arena, HEADER_DECISION, decisionOff, decisionLen);
     setSpan(arena, HEADER_NONE, noneOff, noneLen);
+    arena.setU32(HEADER_UNKNOWN, unknownIndex == NO_ACTION ? 0 : <u32>unknownIndex + 1);
     arena.shrink();
     this.table = new RuleTable(arena);
   }
@@ -148,15 +161,17 @@ export class TableBuilder extends ConfigSink {
     let ops = action.headerOps;
     let opCount = ops.length + (authority !== null ? 1 : 0);
     let opsOff = arena.reserve(<u32>opCount * OP_SIZE);
-    let o: u32 = 0;
-    if (authority !== null) {
-      this.writeOp(opsOff, HeaderOpKind.Set, AUTHORITY, authority);
-      o++;
-    }
-    for (let i = 0; i < ops.length; i++, o++) {
-      let op: HeaderOp = unchecked(ops[i]);
-      this.writeOp(opsOff + o * OP_SIZE, op.kind, op.name, op.value);
-    }
+    if (authority !== null) this.writeOp(opsOff, HeaderOpKind.Set, AUTHORITY, authority);
+    this.writeOps(opsOff + (authority !== null ? OP_SIZE : 0), ops);
+    let responseOps = action.responseOps;
+    let responseOff = arena.reserve(<u32>responseOps.length * OP_SIZE);
+    this.writeOps(responseOff, responseOps);
+    let body = action.replyBody;
+    let bodyLen = utf8Length(body);
+    let bodyOff = bodyLen != 0 ? arena.putString(body) : 0;
+    // The first `{key}`, as a byte offset (u32.MAX: none).
+    let keyAt = body.indexOf(REPLY_KEY);
+    let replyKeyAt = keyAt < 0 ? u32.MAX_VALUE : utf8Length(body.substring(0, keyAt));
 
     let prefix = action.pathPrefix;
     let prefixOff: u32 = 0;
@@ -173,6 +188,18 @@ export class TableBuilder extends ConfigSink {
     setSpan(arena, at + ACTION_NAME, nameOff, utf8Length(action.name));
     setSpan(arena, at + ACTION_METRIC, metricOff, metricLen);
     arena.setU32(at + ACTION_METRIC_ID, 0);
+    arena.setU32(at + ACTION_RESPONSE_OPS, responseOff);
+    arena.setU32(at + ACTION_RESPONSE_OP_COUNT, <u32>responseOps.length);
+    arena.setU32(at + ACTION_REPLY_STATUS, <u32>action.replyStatus);
+    setSpan(arena, at + ACTION_REPLY_BODY, bodyOff, bodyLen);
+    arena.setU32(at + ACTION_REPLY_KEY_AT, replyKeyAt);
+  }
+
+  private writeOps(at: u32, ops: HeaderOp[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      let op: HeaderOp = unchecked(ops[i]);
+      this.writeOp(at + <u32>i * OP_SIZE, op.kind, op.name, op.value);
+    }
   }
 
   private writeOp(at: u32, kind: HeaderOpKind, name: string, value: string): void {

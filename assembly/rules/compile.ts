@@ -66,6 +66,8 @@ export function compileConfig(config: Config): RuleTable {
   sizes.routes = routes.length;
   for (let i = 0; i < routes.length; i++) sizes.keys += unchecked(routes[i]).keys.length;
   let builder = new TableBuilder();
+  builder.unknownKey = config.unknownKey;
+  builder.unknownAction = config.unknownAction;
   builder.begin(sizes);
   for (let i = 0; i < routes.length; i++) builder.route(unchecked(routes[i]));
   builder.end(config.keySources, config.defaultAction, config.decisionHeader);

@@ -5,13 +5,14 @@
 // Every field is a u32. A "span" is two of them, a string's offset in the block and its UTF-8
 // length (SPAN_LEN bytes after the offset).
 //
-//   header  [44 B]             slots | mask | actions | actionCount | defaultAction+1 | sources
-//                              | sourceCount | decision (span) | none (span)
+//   header  [48 B]             slots | mask | actions | actionCount | defaultAction+1 | sources
+//                              | sourceCount | decision (span) | none (span) | unknownKey+1
 //   slots   [capacity × 16 B]  hash | key (span) | action+1 (0 = empty)
-//   actions [count × 40 B]     ops | opCount | prefix (span) | name (span) | metric (span)
-//                              | metricId+1 (0 = not defined yet) | padding
+//   actions [count × 64 B]     ops | opCount | prefix (span) | name (span) | metric (span)
+//                              | metricId+1 (0 = not defined yet) | responseOps | responseOpCount
+//                              | replyStatus | replyBody (span) | replyKeyAt | padding
 //   then, in the order rules/builder.ts wrote them:
-//   ops     [n × 20 B]         per action: kind | name (span) | value (span)
+//   ops     [n × 20 B]         per action: kind | name (span) | value (span), request then response
 //   sources [n × 28 B]         kind | header name (span) | member name (span) | flags | maxBytes
 //   bytes                      the strings, UTF-8, shared where equal (a header name many routes
 //                              set; a route name, which is the end of its metric name)
@@ -38,7 +39,9 @@ export const HEADER_SOURCE_COUNT: u32 = HEADER_SOURCES + U32;
 export const HEADER_DECISION: u32 = HEADER_SOURCE_COUNT + U32;
 /** The decision header's value for a request passed unchanged ("none"). */
 export const HEADER_NONE: u32 = HEADER_DECISION + SPAN;
-export const HEADER_SIZE: u32 = HEADER_NONE + SPAN;
+/** The action for a key present but matching no route, + 1 (0 = pass unchanged). */
+export const HEADER_UNKNOWN: u32 = HEADER_NONE + SPAN;
+export const HEADER_SIZE: u32 = HEADER_UNKNOWN + U32;
 
 // --- slot: one routing key of the open-addressing hash table ---
 export const SLOT_HASH: u32 = 0;
@@ -57,8 +60,17 @@ export const ACTION_NAME: u32 = ACTION_PREFIX + SPAN;
 export const ACTION_METRIC: u32 = ACTION_NAME + SPAN;
 /** The host's metric id + 1, written on first use (0 = not defined yet). */
 export const ACTION_METRIC_ID: u32 = ACTION_METRIC + SPAN;
-/** Rounded up to 8 bytes (40 today, as the block has always been laid out). */
-export const ACTION_SIZE: u32 = (ACTION_METRIC_ID + U32 + 7) & ~7;
+/** Offset of the action's first response header op record. */
+export const ACTION_RESPONSE_OPS: u32 = ACTION_METRIC_ID + U32;
+export const ACTION_RESPONSE_OP_COUNT: u32 = ACTION_RESPONSE_OPS + U32;
+/** A local reply's status; 0 = the request goes on (every action but a replying `unknownKey`). */
+export const ACTION_REPLY_STATUS: u32 = ACTION_RESPONSE_OP_COUNT + U32;
+/** The reply's body template, UTF-8; `{key}` stands for the escaped key. */
+export const ACTION_REPLY_BODY: u32 = ACTION_REPLY_STATUS + U32;
+/** Where the body's first `{key}` starts in it; beyond the body when it has none. */
+export const ACTION_REPLY_KEY_AT: u32 = ACTION_REPLY_BODY + SPAN;
+/** Rounded up to 8 bytes (64 today). */
+export const ACTION_SIZE: u32 = (ACTION_REPLY_KEY_AT + U32 + 7) & ~7;
 
 // --- op: one header operation ---
 export const OP_KIND: u32 = 0;

@@ -13,9 +13,10 @@ import { hashBytes } from "../bytes";
 import { Arena } from "./arena";
 import {
   HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
-  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, SPAN_LEN,
+  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, SPAN_LEN,
   SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
   ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT,
   OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
 
@@ -37,6 +38,8 @@ export class RuleTable {
   actionCount: i32 = 0;
   /** Index of the default action, or NO_ACTION when requests without a match pass unchanged. */
   defaultAction: i32 = NO_ACTION;
+  /** The action for a key present but matching no route (the default, its own, or NO_ACTION). */
+  unknownAction: i32 = NO_ACTION;
   private sourcesOff: u32 = 0;
   sourceCount: i32 = 0;
   private decisionOff: u32 = 0;
@@ -56,6 +59,7 @@ export class RuleTable {
     this.actionCount = <i32>arena.getU32(HEADER_ACTION_COUNT);
     let defaultAction = arena.getU32(HEADER_DEFAULT);
     this.defaultAction = defaultAction == 0 ? NO_ACTION : <i32>defaultAction - 1;
+    this.unknownAction = <i32>arena.getU32(HEADER_UNKNOWN) - 1;
     this.sourcesOff = arena.getU32(HEADER_SOURCES);
     this.sourceCount = <i32>arena.getU32(HEADER_SOURCE_COUNT);
     this.decisionOff = arena.getU32(HEADER_DECISION);
@@ -66,7 +70,8 @@ export class RuleTable {
 
   /** Routes in the table (the actions before the default). */
   get routeCount(): i32 {
-    return this.defaultAction >= 0 ? this.defaultAction : this.actionCount;
+    if (this.defaultAction >= 0) return this.defaultAction;
+    return this.unknownAction >= 0 ? this.unknownAction : this.actionCount;
   }
 
   /** The action index for the key bytes at ptr..ptr+len, or NO_ACTION. Allocates nothing. */
@@ -109,6 +114,23 @@ export class RuleTable {
   nameLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_NAME + SPAN_LEN); }
   metricNamePtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_METRIC); }
   metricNameLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_METRIC + SPAN_LEN); }
+  /** Response header ops: kind, name and value as for request ops, at `responseOpAt`. */
+  responseOpCount(action: i32): i32 { return <i32>load<u32>(this.actionAt(action), ACTION_RESPONSE_OP_COUNT); }
+  /** The record of response op `op`, for the rec* readers. */
+  responseOpAt(action: i32, op: i32): usize {
+    return this.arena.base + load<u32>(this.actionAt(action), ACTION_RESPONSE_OPS) + <u32>op * OP_SIZE;
+  }
+  recKind(rec: usize): HeaderOpKind { return <HeaderOpKind>load<u32>(rec, OP_KIND); }
+  recNamePtr(rec: usize): usize { return this.arena.base + load<u32>(rec, OP_NAME); }
+  recNameLen(rec: usize): usize { return load<u32>(rec, OP_NAME + SPAN_LEN); }
+  recValuePtr(rec: usize): usize { return this.arena.base + load<u32>(rec, OP_VALUE); }
+  recValueLen(rec: usize): usize { return load<u32>(rec, OP_VALUE + SPAN_LEN); }
+  /** The local reply's status, or 0 when the action lets the request go on. */
+  replyStatus(action: i32): u32 { return load<u32>(this.actionAt(action), ACTION_REPLY_STATUS); }
+  replyBodyPtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_REPLY_BODY); }
+  replyBodyLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_BODY + SPAN_LEN); }
+  /** Where the body's `{key}` starts; >= the body's length when it has none. */
+  replyKeyAt(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_KEY_AT); }
   /** The host's metric id for this action, or -1 when it has not been defined yet. */
   metricId(action: i32): i64 {
     let v = load<u32>(this.actionAt(action), ACTION_METRIC_ID);

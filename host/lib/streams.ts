@@ -128,10 +128,12 @@ export class StreamImpl implements Stream {
     const early = this.inactive(d);
     if (early) return early;
     d.window = true;
+    // A reply sent before (on the request side) runs through the response side like any response.
+    const hadReply = this.state.localReply !== undefined;
     const status = this.run(`${d.side}_headers`, `proxy_on_${d.side}_headers`, [map.size, endOfStream ? 1 : 0]);
     if (status === 'failed') return this.failedOutcome(d);
     if (d === this.state.request) this.requestStatus = status;
-    return this.afterHeaders(d, status);
+    return this.afterHeaders(d, status, hadReply);
   }
 
   private failedMode(): Mode {
@@ -188,12 +190,12 @@ export class StreamImpl implements Stream {
     return this.outcome(which, 'failed');
   }
 
-  private afterHeaders(which: Direction, status: number): HeadersOutcome {
+  private afterHeaders(which: Direction, status: number, hadReply = false): HeadersOutcome {
     if (status > 4) {
       this.vm.violation('bad-argument', `proxy_on_${which.side}_headers`, `unknown FilterHeadersStatus ${status}`);
     }
     const s = this.state;
-    if (s.localReply || s.streamReset) {
+    if ((s.localReply && !hadReply) || s.streamReset) {
       s.closeWindows();
       return this.outcome(which, s.localReply ? 'localReply' : 'stop', status);
     }

@@ -22,6 +22,8 @@ test('imports exactly the proxy-wasm calls the filter uses, and nothing Envoy la
     'env.proxy_record_metric',
     'env.proxy_remove_header_map_value',
     'env.proxy_replace_header_map_value',
+    // The unknown-key local reply (filter/respond.ts).
+    'env.proxy_send_local_response',
     'env.proxy_set_effective_context',
     'env.proxy_set_shared_data',
     'env.proxy_set_tick_period_milliseconds',

@@ -141,7 +141,7 @@ describe("fetch: rules documents", () => {
     expect(docError('{"version":"v1"}')).toBe('document: missing required field "routes"');
     expect(docError('{"version":"","routes":[]}')).toBe('version: expected a version of 1 to 128 printable ASCII characters, got ""');
     expect(docError('{"version":"v\\n1","routes":[]}')).toBe('version: expected a version of 1 to 128 printable ASCII characters, got "v\\n1"');
-    expect(docError('{"version":"v1","routes":[],"key":"x"}')).toBe("key: unknown field (expected one of version, routes, default)");
+    expect(docError('{"version":"v1","routes":[],"key":"x"}')).toBe("key: unknown field (expected one of version, routes, default, unknownKey)");
     expect(docError('{"version":"v1","routes":[{"name":"a","keys":["a"],"destination":"a"},{"name":"b","keys":["a"],"destination":"b"}]}'))
       .toBe('routes[1].keys[0]: key "a" is already used by route "a"');
     expect(docError('{"version":"v1","routes":[{"name":"a","keys":["a"],"destination":"x:0"}]}'))

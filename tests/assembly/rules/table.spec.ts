@@ -129,8 +129,9 @@ describe("RuleTable", () => {
     let routes = 50000;
     let t = compileConfig(makeConfig(routes, true));
     expect(lookup(t, "alias-49999")).toBe(49999);
-    // The records: 100k keys in 2^18 slots (at most half full), the routes' actions and the default.
-    let records = HEADER_SIZE + (1 << 18) * SLOT_SIZE + <u32>(routes + 1) * ACTION_SIZE;
+    // The records: 100k keys in 2^18 slots (at most half full), the routes' actions, the default
+    // and room for an unknown-key action.
+    let records = HEADER_SIZE + (1 << 18) * SLOT_SIZE + <u32>(routes + 2) * ACTION_SIZE;
     // The text and op records, route by route (makeConfig): its metric name (which ends with its
     // name), three ops (":authority", x-route, x-debug), the authority value, the x-route value
     // and the two keys. Shared names are written once.
@@ -142,8 +143,8 @@ describe("RuleTable", () => {
     text += 10 + 7 + 7; // :authority, x-route, x-debug
     // The default ("default", its metric, one op, "baseline.svc", "/v1"), the source and the decision header.
     text += 7 + 16 + OP_SIZE + 12 + 3 + SOURCE_SIZE + 5 + 16 + 4;
-    // Each action's ops and the sources are aligned to 4: up to 3 bytes each.
-    let alignment = <u32>(routes + 2) * 3;
+    // Each action's ops, its response ops and the sources are aligned to 4: up to 3 bytes each.
+    let alignment = <u32>(routes + 1) * 6 + 3;
     expect(t.byteSize()).toBeGreaterThanOrEqual(records + text);
     expect(t.byteSize()).toBeLessThanOrEqual(records + text + alignment);
   });
