@@ -119,6 +119,7 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
     proxy_get_shared_data: () => { calls++; return 1; }, // NotFound
     proxy_set_shared_data: () => { calls++; return 0; },
     proxy_http_call: () => { calls++; return 2; }, // BadArgument: no such cluster
+    proxy_send_local_response: () => { calls++; return 0; },
   };
   const wasi = {
     random_get: (p: number, n: number) => { calls++; for (let i = 0; i < n; i++) dv().setUint8(p + i, (Math.random() * 256) | 0); return 0; },
