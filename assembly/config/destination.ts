@@ -51,14 +51,16 @@ export function parseDestination(s: string): Destination {
   if (bad !== null) return Destination.fail(bad);
 
   // Path: valid characters, then drop trailing slashes ("/" and "/api/" → null and "/api").
-  const BAD_PATH = "a path of URL characters (%XX), no //, ., .., %2e, %2f, %5c";
+  const BAD_PATH = "a path of URL characters (%XX for others), no //, ., .., %2e, %2f, %5c";
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) == 0x2F) end--;
   let seg = 1;
-  for (let i = 0, n = path.length; i <= n; i++) {
+  for (let i = 0, n = end; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : 0x2F;
     if (c == 0x2F) {
-      // The segment [seg, i): not empty (but for a trailing "/"), ".", "..".
+      // The segment [seg, i): not empty, ".", "..".
       const k = i - seg;
-      if (i > 0 && (k == 0 ? i < n : k <= 2 && path.charCodeAt(seg) == 0x2E && path.charCodeAt(i - 1) == 0x2E)) {
+      if (i > 0 && (k == 0 || (k <= 2 && path.charCodeAt(seg) == 0x2E && path.charCodeAt(i - 1) == 0x2E))) {
         return Destination.fail(BAD_PATH);
       }
       seg = i + 1;
@@ -71,8 +73,6 @@ export function parseDestination(s: string): Destination {
       return Destination.fail(BAD_PATH);
     }
   }
-  let end = path.length;
-  while (end > 0 && path.charCodeAt(end - 1) == 0x2F) end--;
   const prefix: string | null = end == 0 ? null : path.substring(0, end);
   return new Destination(authority, prefix, "");
 }

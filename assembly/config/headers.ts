@@ -113,7 +113,7 @@ export function checkHeaderValue(s: string, name: string = ""): string | null {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if ((c < 0x20 && c != 9) || c == 0x7F) return "a header value without controls";
+    if ((c < 0x20 && c != 9) || c == 0x7F) return "a header value without CR, LF or other controls";
   }
   if (n > 0 && (isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)))) {
     return "a header value not starting or ending in space";
