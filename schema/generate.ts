@@ -29,11 +29,14 @@ const ipv6Forms: string[] = [
 for (let a = 0; a <= 7; a++) ipv6Forms.push(`${groups(a)}::${upTo(7 - a)}`); // "::" stands for ≥ 1 group
 for (let a = 0; a <= 5; a++) ipv6Forms.push(`${groups(a)}::(?:${HEX}:){0,${5 - a}}${IPV4}`);
 const IPV6 = `\\[(?:${ipv6Forms.join('|')})\\]`;
-/** DNS name: labels of 1–63 [A-Za-z0-9_-] joined by single dots, ≤ 253 chars, not all digits/dots. */
-const DNS = '(?=[A-Za-z0-9_.-]{1,253}(?![A-Za-z0-9_.-]))(?=[0-9.]*[A-Za-z_-])[A-Za-z0-9_-]{1,63}(?:\\.[A-Za-z0-9_-]{1,63})*';
+/** DNS name: labels of 1–63 [A-Za-z0-9-] (no '-' first or last) joined by single dots, ≤ 253 chars, not all digits/dots. */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const DNS = `(?=[A-Za-z0-9.-]{1,253}(?![A-Za-z0-9_.-]))(?=[0-9.]*[A-Za-z-])${LABEL}(?:\\.${LABEL})*`;
 const HOST = `(?:${IPV6}|${IPV4}(?![A-Za-z0-9_.-])|${DNS})`;
 const PORT = '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?';
-const PATH = "(?:/(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?";
+/** Segments not empty, "." or "..", no %2e, %2f, %5c; trailing slashes allowed. */
+const SEGMENT = "(?!\\.\\.?(?:/|$))(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|%(?!2[eEfF]|5[cC])[0-9A-Fa-f]{2})+";
+const PATH = `(?:/${SEGMENT})*/*`;
 const SCHEME = `${anyCase('http')}[sS]?://`;
 const DESTINATION = `^(?:${SCHEME}${HOST}${PORT}${PATH}|${HOST}${PORT})$`;
 
@@ -52,7 +55,8 @@ export const schema = {
     'unknownKey, decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
     'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
     'route names unique across routes; a key used by two different routes; duplicate JSON object keys; lengths counted in ' +
-    'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text.',
+    'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text; a header name ' +
+    'used twice in one requestHeaders (set, add, remove; names are case-insensitive).',
   oneOf: [{ $ref: '#/definitions/native' }, { $ref: '#/definitions/dispatcher' }],
   definitions: {
     keyHeaderName: {
@@ -120,10 +124,15 @@ export const schema = {
       pattern: DESTINATION,
     },
     headerValue: {
-      description: 'At most 8192 UTF-8 bytes, no CR, LF or NUL.',
+      description: 'An RFC 9110 field-value: at most 8192 UTF-8 bytes, no control character but tab, no leading or trailing space or tab.',
       type: 'string',
       maxLength: 8192,
-      pattern: NO_BREAKS,
+      pattern: '^(?![ \\t])[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*(?<![ \\t])$',
+    },
+    authorityValue: {
+      description: 'The value of Host/:authority: host[:port] as in a destination.',
+      type: 'string',
+      pattern: `^${HOST}${PORT}$`,
     },
     requestHeaders: {
       description: 'Applied after the destination\'s :authority: every set, then every add, then every remove, each in document order.',
@@ -132,6 +141,7 @@ export const schema = {
         set: {
           type: 'object',
           propertyNames: { $ref: '#/definitions/setHeaderName' },
+          patternProperties: { [`^${HOST_NAME}$`]: { $ref: '#/definitions/authorityValue' } },
           additionalProperties: { $ref: '#/definitions/headerValue' },
         },
         add: {
@@ -284,6 +294,8 @@ export const schema = {
       },
       required: ['key', 'val'],
       additionalProperties: false,
+      if: { properties: { key: { type: 'string', pattern: `^${HOST_NAME}$` } } },
+      then: { properties: { val: { $ref: '#/definitions/authorityValue' } } },
     },
     rewrite: {
       type: 'object',

@@ -178,6 +178,12 @@ export function parseRequestHeaders(v: JsonValue, response: bool = false): Parse
   let ops = sets;
   if (adds !== null) ops = ops.concat(adds);
   if (removes !== null) ops = ops.concat(removes);
+  // A name (case-insensitive; Host is :authority) appears once across set, add and remove.
+  for (let i = 1; i < ops.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (ops[j].name == ops[i].name) return fail<HeaderOp[]>(problem("expected each header once in set, add, remove: " + ops[i].name + " twice"));
+    }
+  }
   return ok(ops);
 }
 
@@ -192,7 +198,7 @@ function namedValues(v: JsonValue, kind: HeaderOpKind, out: HeaderOp[], response
     if (name.name === null) return problem("expected " + name.expected).inField(key);
     if (!value.isString) return expected("a string header value", value).inField(key);
     const text = value.str;
-    const bad = checkHeaderValue(text);
+    const bad = checkHeaderValue(text, name.name!);
     if (bad !== null) return expected(bad, value).inField(key);
     out.push(new HeaderOp(kind, name.name!, text));
   }
@@ -244,6 +250,7 @@ function parsePatchEntry(entry: JsonValue, ops: HeaderOp[]): Problem | null {
   if (!entry.isObject) return expected('{"key": NAME, "val": VALUE}', entry);
   let name: string | null = null;
   let text: string | null = null;
+  let str = true;
   const f = entry.fields();
   while (f.next()) {
     const fv = f.value;
@@ -258,6 +265,7 @@ function parsePatchEntry(entry: JsonValue, ops: HeaderOp[]): Problem | null {
       const t = fv.isString ? fv.str : fv.scalarText();
       const bad = checkHeaderValue(t);
       if (bad !== null) return expected(bad, fv).inField("val");
+      str = fv.isString;
       text = t;
     } else {
       return unknownField(f.name, PATCH_FIELDS);
@@ -265,6 +273,9 @@ function parsePatchEntry(entry: JsonValue, ops: HeaderOp[]): Problem | null {
   }
   if (name === null) return missingField("key");
   if (text === null) return missingField("val");
+  // An authority is a string (null would be sent as "null").
+  const bad = str || name != ":authority" ? checkHeaderValue(text, name) : "a string";
+  if (bad !== null) return problem("expected " + bad).inField("val");
   ops.push(new HeaderOp(HeaderOpKind.Set, name, text));
   return null;
 }

@@ -3,11 +3,11 @@
 //   "http://pr-42.svc:8080/api/"  →  authority "pr-42.svc:8080", pathPrefix "/api"
 //   "[::1]:9000"                  →  authority "[::1]:9000",     pathPrefix null
 //
-// host is a DNS name (letters, digits, '-', '_', '.'), an IPv4 address or a bracketed IPv6
-// address; port is 1–65535. The scheme is dropped. Query strings, fragments, user-info, empty
-// hosts and paths without a scheme are refused. Nothing here aborts.
-
-import { isWordChar } from "../bytes";
+// host is a DNS name (labels of letters, digits and '-', not starting or ending with '-'; no '_',
+// which Kubernetes and Consul names do not use), an IPv4 address or a bracketed IPv6 address;
+// port is 1–65535. The scheme is dropped. Query strings, fragments, user-info, empty hosts and
+// paths without a scheme are refused, and so are prefixes an upstream could resolve elsewhere:
+// "//", "." and ".." segments, %2e, %2f and %5c (any case). Nothing here aborts.
 
 export const EXPECTED_DESTINATION = "host, host:port or http(s)://host[:port][/path]";
 
@@ -51,19 +51,28 @@ export function parseDestination(s: string): Destination {
   if (bad !== null) return Destination.fail(bad);
 
   // Path: valid characters, then drop trailing slashes ("/" and "/api/" → null and "/api").
-  for (let i = 0, n = path.length; i < n; i++) {
-    const c = path.charCodeAt(i);
-    if (c == 0x25) { // %XX
-      if (i + 2 >= n || !isHex(path.charCodeAt(i + 1)) || !isHex(path.charCodeAt(i + 2))) {
-        return Destination.fail("a path of URL characters (%XX for others)");
-      }
-      i += 2;
-    } else if (!isPathChar(c)) {
-      return Destination.fail("a path of URL characters (%XX for others)");
-    }
-  }
+  const BAD_PATH = "a path of URL characters (%XX for others), no //, ., .., %2e, %2f, %5c";
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) == 0x2F) end--;
+  let seg = 1;
+  for (let i = 0, n = end; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : 0x2F;
+    if (c == 0x2F) {
+      // The segment [seg, i): not empty, ".", "..".
+      const k = i - seg;
+      if (i > 0 && (k == 0 || (k <= 2 && path.charCodeAt(seg) == 0x2E && path.charCodeAt(i - 1) == 0x2E))) {
+        return Destination.fail(BAD_PATH);
+      }
+      seg = i + 1;
+    } else if (c == 0x25) { // %XX, but not %2e, %2f, %5c
+      if (i + 2 >= n || !isHex(path.charCodeAt(i + 1)) || !isHex(path.charCodeAt(i + 2))) return Destination.fail(BAD_PATH);
+      const x = (path.charCodeAt(i + 1) << 8) | (path.charCodeAt(i + 2) | 32);
+      if (x == 0x3265 || x == 0x3266 || x == 0x3563) return Destination.fail(BAD_PATH);
+      i += 2;
+    } else if (!isPathChar(c)) {
+      return Destination.fail(BAD_PATH);
+    }
+  }
   const prefix: string | null = end == 0 ? null : path.substring(0, end);
   return new Destination(authority, prefix, "");
 }
@@ -112,8 +121,8 @@ function isPort(p: string): bool {
 }
 
 /**
- * A DNS name: labels of letters, digits, '-' and '_' (1–63 chars), joined by single dots,
- * at most 253 chars. All-numeric dotted names must be IPv4 addresses (checked first).
+ * A DNS name: labels of letters, digits and '-' (1–63 chars, no '-' first or last), joined
+ * by single dots, at most 253 chars. All-numeric dotted names must be IPv4 addresses (checked first).
  */
 function isDnsName(h: string): bool {
   const n = h.length;
@@ -123,16 +132,16 @@ function isDnsName(h: string): bool {
   for (let i = 0; i < n; i++) {
     const c = h.charCodeAt(i);
     if (c == 0x2E) {
-      if (label == 0) return false;
+      if (label == 0 || h.charCodeAt(i - 1) == 0x2D) return false;
       label = 0;
       continue;
     }
-    if (!isWordChar(c)) return false; // letters, digits, - and _
+    if (c == 0x2D ? label == 0 : !isDigit(c) && ((c | 32) < 0x61 || (c | 32) > 0x7A)) return false;
     if (!isDigit(c)) numeric = false;
     if (++label > 63) return false;
   }
   // "1.2.3" or "999.1.1.1" look like broken IPv4 addresses: refuse them.
-  return label > 0 && !numeric;
+  return label > 0 && h.charCodeAt(n - 1) != 0x2D && !numeric;
 }
 
 /** Dotted-quad IPv4, each part 0–255 without leading zeros. */

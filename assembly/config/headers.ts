@@ -1,6 +1,8 @@
 // Header names and values in the configuration: validation and normalisation, once, at
 // configuration time. Each check returns null when fine, else "expected …" text for the error line.
 
+import { checkAuthority } from "./destination";
+
 /** Values and keys may not contain these: they would split or truncate a header. */
 const CR = 0x0D;
 const LF = 0x0A;
@@ -99,11 +101,29 @@ export function responseHeaderName(s: string): NameResult {
   return new NameResult(null, EXPECTED_RESPONSE_HEADER);
 }
 
-/** Null when `s` is a valid header value, else what was expected. */
-export function checkHeaderValue(s: string): string | null {
-  if (hasLineBreakOrNul(s)) return "a header value without CR, LF or NUL";
+/**
+ * Null when `s` is a valid value for header `name` (lower-cased), else what was expected: an
+ * RFC 9110 field-value (no controls but HTAB, no leading or trailing SP/HTAB); for `:authority`
+ * a host[:port] as destinations have (destination.ts).
+ */
+export function checkHeaderValue(s: string, name: string = ""): string | null {
+  if (name == ":authority") {
+    return checkAuthority(s) === null ? null : "an authority (DNS name or IP, :port)";
+  }
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c != 9) || c == 0x7F) return "a header value without CR, LF or other controls";
+  }
+  if (n > 0 && (isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)))) {
+    return "a header value not starting or ending in space";
+  }
   if (String.UTF8.byteLength(s) > MAX_HEADER_VALUE_BYTES) {
     return "a header value of at most " + MAX_HEADER_VALUE_BYTES.toString() + " bytes";
   }
   return null;
+}
+
+@inline function isSpace(c: i32): bool {
+  return c == 0x20 || c == 9;
 }

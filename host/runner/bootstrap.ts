@@ -138,7 +138,8 @@ function readAccessLog(tc: Fields, r: Reader): { format: string } | undefined {
 }
 
 function readHcm(tc: Fields, r: Reader, baseDir: string) {
-  tc.accept('@type', 'stat_prefix', 'codec_type');
+  // Path normalisation settings (envoy/envoy.yaml) are accepted; the local runner routes the path as received.
+  tc.accept('@type', 'stat_prefix', 'codec_type', 'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action');
   const statPrefix = (tc.value.stat_prefix as string | undefined) ?? '';
   const codec = tc.value.codec_type;
   if (codec !== undefined && codec !== 'AUTO' && codec !== 'HTTP1') {

@@ -187,7 +187,7 @@ test('configuration errors name the field', async () => {
   const routeErrors: Array<[unknown, string]> = [
     [{ set: { ':status': '1' } }, 'routes[0].responseHeaders.set[":status"]: expected a header name (token characters)'],
     [{ remove: ['transfer-encoding'] }, 'routes[0].responseHeaders.remove[0]: expected a header other than content-length'],
-    [{ set: { 'x-a': 'a\nb' } }, 'routes[0].responseHeaders.set.x-a: expected a header value without CR, LF or NUL'],
+    [{ set: { 'x-a': 'a\nb' } }, 'routes[0].responseHeaders.set.x-a: expected a header value without CR, LF or other controls'],
   ];
   for (const [responseHeaders, error] of routeErrors) {
     const config = { key: 'x-env', routes: [{ name: 'r', keys: ['k'], destination: 'a.svc', responseHeaders }] };

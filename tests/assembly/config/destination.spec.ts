@@ -9,7 +9,9 @@ const VALID: string[][] = [
   ["example.org", "example.org", ""],
   ["dev.svc:8080", "dev.svc:8080", ""],
   ["localhost", "localhost", ""],
-  ["my_svc-1.ns.svc.cluster.local:1", "my_svc-1.ns.svc.cluster.local:1", ""],
+  ["my-svc-1.ns.svc.cluster.local:1", "my-svc-1.ns.svc.cluster.local:1", ""],
+  ["a-b.c", "a-b.c", ""],
+  ["http://a/..a/b.../.x", "a", "/..a/b.../.x"],
   ["10.0.0.1", "10.0.0.1", ""],
   ["255.255.255.255:65535", "255.255.255.255:65535", ""],
   ["[::1]", "[::1]", ""],
@@ -34,7 +36,7 @@ const NO_HOST = "a destination with a host";
 const PORT = "a port from 1 to 65535";
 const QUERY = "a destination without query string or fragment";
 const USER = "a destination without user-info (user@)";
-const PATH = "a path of URL characters (%XX for others)";
+const PATH = "a path of URL characters (%XX for others), no //, ., .., %2e, %2f, %5c";
 
 // [destination, expected]
 const INVALID: string[][] = [
@@ -86,6 +88,22 @@ const INVALID: string[][] = [
   ["http://a.svc/a b", PATH],
   ["http://a.svc/%zz", PATH],
   ["http://a.svc/%4", PATH],
+  ["http://a//evil.com", PATH],
+  ["http://a/../x", PATH],
+  ["http://a/x/.", PATH],
+  ["http://a/x/./y", PATH],
+  ["http://a/x//y/", PATH],
+  ["http://a/%2e%2E/x", PATH],
+  ["http://a/x%2Fy", PATH],
+  ["http://a/x%5cy", PATH],
+  ["http://a/x\\y", PATH],
+  ["-", GENERIC],
+  ["_", GENERIC],
+  ["my_host.svc", GENERIC],
+  ["-a.svc", GENERIC],
+  ["a-.svc", GENERIC],
+  ["a.-b", GENERIC],
+  ["a..b", GENERIC],
   ["http://a.svc/é", PATH],
 ];
 
@@ -181,9 +199,15 @@ describe("header values", () => {
   it("refuse CR, LF and NUL, and more than 8192 bytes", () => {
     expect(checkHeaderValue("")).toBeNull();
     expect(checkHeaderValue("any text, \t quotes \" and é")).toBeNull();
-    expect(checkHeaderValue("a\rb")).toBe("a header value without CR, LF or NUL");
-    expect(checkHeaderValue("a\nb")).toBe("a header value without CR, LF or NUL");
-    expect(checkHeaderValue("a\0b")).toBe("a header value without CR, LF or NUL");
+    expect(checkHeaderValue("a\rb")).toBe("a header value without CR, LF or other controls");
+    expect(checkHeaderValue("a\nb")).toBe("a header value without CR, LF or other controls");
+    expect(checkHeaderValue("a\0b")).toBe("a header value without CR, LF or other controls");
+    expect(checkHeaderValue("a\u0001b")).toBe("a header value without CR, LF or other controls");
+    expect(checkHeaderValue("a\u007fb")).toBe("a header value without CR, LF or other controls");
+    expect(checkHeaderValue(" a")).toBe("a header value not starting or ending in space");
+    expect(checkHeaderValue("a\t")).toBe("a header value not starting or ending in space");
+    expect(checkHeaderValue("a.svc:80", ":authority")).toBeNull();
+    expect(checkHeaderValue("a b", ":authority")).toBe("an authority (DNS name or IP, :port)");
     expect(checkHeaderValue("v".repeat(8192))).toBeNull();
     expect(checkHeaderValue("v".repeat(8193))).toBe("a header value of at most 8192 bytes");
     // Bytes, not characters: 4097 × 2-byte é.

@@ -13,8 +13,12 @@ import { RulesService } from "../../../assembly/config/service";
 const ME: u64 = 0xABCDEF;
 const OTHER: u64 = 0x123457;
 
+// The buffers stay referenced: a raw pointer alone does not keep them from the collector.
+const KEEP: ArrayBuffer[] = [];
+
 function lease(holder: u64, expires: u64): usize {
   const buf = new ArrayBuffer(LEASE_BYTES);
+  KEEP.push(buf);
   encodeLease(changetype<usize>(buf), holder, expires);
   return changetype<usize>(buf);
 }

@@ -109,7 +109,7 @@ describe("compileConfiguration", () => {
     // The original form: each value is a key, a name and a metric; numbers and literals as values.
     expect(fitsAsPlanned('{"key":"k","destination":"d","rewrites":{' + routes(300, (i: i32): string =>
       '"v/' + i.toString() + '":{"patch":[{"key":"a","val":1},{"key":"b","val":true},{"key":"c","val":null},' +
-      '{"key":"Host","val":false}]}') + "}}")).toBe(true);
+      '{"key":"d","val":false},{"key":"Host","val":"h"}]}') + "}}")).toBe(true);
     expect(fitsAsPlanned('{"key":"k","rewrites":{"é😀":{}}}')).toBe(true);
     // Values that are not metric-safe: key, name and metric each take the value's length.
     expect(fitsAsPlanned('{"key":"k","rewrites":{' + routes(300, (i: i32): string =>
