@@ -39,6 +39,7 @@ export class RoutekeyStream extends Context {
     if (findKey(table, key)) {
       action = table.lookup(key.ptr, key.len);
       key.release();
+      if (action == NO_ACTION) this.root.metrics.countUnknownKey();
     }
     if (action == NO_ACTION) action = table.defaultAction;
     this.decision = action;
@@ -47,7 +48,7 @@ export class RoutekeyStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     applyAction(table, action);
-    this.root.metrics.countAction(table, action);
+    this.root.metrics.countAction(action);
     if (logEnabled(LogLevelValues.debug)) {
       log(LogLevelValues.debug, "routekey: stream " + this.context_id.toString() + " took route '" +
         String.UTF8.decodeUnsafe(table.namePtr(action), table.nameLen(action)) + "'");
