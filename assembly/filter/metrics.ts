@@ -23,8 +23,6 @@ const FIXED: i32 = 3;
 
 export class DecisionMetrics extends Duty {
   private block: usize = 0;
-  /** Slots the block holds (capacity), and slots in use for the adopted table. */
-  private capacity: i32 = 0;
   private slots: i32 = 0;
   private table: RuleTable | null = null;
   private dirty: bool = false;
@@ -42,26 +40,17 @@ export class DecisionMetrics extends Duty {
 
   /**
    * `table` is now the one requests count against: the previous one's counts are flushed first
-   * (its names are still readable: it is retired only after this), then the action slots restart
-   * at 0. Raw memory, reused while it is large enough.
+   * (its names are still readable: it is retired only after this), then the slots restart at 0.
    */
   adopt(table: RuleTable | null): void {
     this.flush();
     this.table = table;
-    if (table === null) {
-      // Nothing counts without a table (streams pass unchanged): the block goes.
-      heap.free(this.block);
-      this.block = 0;
-      this.capacity = this.slots = 0;
-      return;
-    }
-    let n = FIXED + table.actionCount;
-    if (n > this.capacity) {
-      if (this.block != 0) heap.free(this.block);
-      this.block = heap.alloc(<usize>n << 3);
-      this.capacity = n;
-    }
-    // Ids too: each counter is defined again on its next count (Envoy gives the same id).
+    // A new block each time (the allocator reuses the freed one); none without a table, when
+    // nothing counts (streams pass unchanged). Ids restart too: each counter is defined again on
+    // its next count (Envoy gives the same id for the same name).
+    heap.free(this.block);
+    let n = table !== null ? FIXED + table.actionCount : 0;
+    this.block = n != 0 ? heap.alloc(<usize>n << 3) : 0;
     memory.fill(this.block, 0, <usize>n << 3);
     this.slots = n;
   }
