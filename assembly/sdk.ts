@@ -141,8 +141,8 @@ export function defineCounter(name: string): i64 {
   return defineCounterRaw(changetype<usize>(bytes), <usize>bytes.byteLength);
 }
 
-export function incrementCounter(id: i64): void {
-  if (id >= 0) imports.proxy_increment_metric(<u32>id, 1);
+export function incrementCounter(id: i64, by: i64 = 1): void {
+  if (id >= 0) imports.proxy_increment_metric(<u32>id, by);
 }
 
 /** Defines a gauge; returns its id, or -1 when the host refused. */

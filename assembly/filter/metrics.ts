@@ -1,28 +1,106 @@
-// Decision counters. Route counters are defined the first time their route is taken (their
-// names are already UTF-8 in the rule table), so an unused route costs Envoy no stat.
+// Decision counters, batched in the VM: a request adds 1 to a raw u32 slot (no host call, no GC
+// allocation), and the flush duty (on the root's tick, ticks/scheduler.ts) hands each slot's
+// delta to Envoy with proxy_increment_metric, so a metric lags by at most one tick. Counters are
+// defined at flush time, the first time their slot has a count (route counters' names are
+// already UTF-8 in the rule table), so an unused route costs Envoy no stat.
+//
+// Slots, 8 bytes each (count | metric id + 1, 0 = not defined yet), in one raw block sized when
+// a table is adopted: FIXED slots (passthrough, unknown key, local reply), then one per action.
+// A table swap (adopt) flushes the old table's counts first, so none is lost.
 
 import { RuleTable } from "../rules/table";
-import { PASSTHROUGH_METRIC } from "../rules/metric";
+import { PASSTHROUGH_METRIC, UNKNOWN_KEY_METRIC, LOCAL_REPLY_METRIC } from "../rules/metric";
 import { defineCounter, defineCounterRaw, incrementCounter } from "../sdk";
+import { Duty } from "../ticks/scheduler";
 
-export class DecisionMetrics {
-  private passthrough: i64 = -1;
+/** How often the counts reach Envoy: a metric lags by at most this. */
+export const METRICS_FLUSH_MS: u32 = 1000;
 
-  /** Defines the fixed counters; called on configure (host calls are not allowed earlier). */
+const PASSTHROUGH: i32 = 0;
+const UNKNOWN_KEY: i32 = 1;
+const LOCAL_REPLY: i32 = 2;
+const FIXED: i32 = 3;
+
+export class DecisionMetrics extends Duty {
+  private block: usize = 0;
+  private slots: i32 = 0;
+  private table: RuleTable | null = null;
+  private dirty: bool = false;
+
+  constructor() {
+    super(METRICS_FLUSH_MS);
+  }
+
+  /** Defines the fixed counters, so that they show as 0 (on configure: no host calls earlier). */
   define(): void {
-    if (this.passthrough < 0) this.passthrough = defineCounter(PASSTHROUGH_METRIC);
+    defineCounter(PASSTHROUGH_METRIC);
+    defineCounter(UNKNOWN_KEY_METRIC);
+    defineCounter(LOCAL_REPLY_METRIC);
   }
 
-  countPassthrough(): void {
-    incrementCounter(this.passthrough);
+  /**
+   * `table` is now the one requests count against: the previous one's counts are flushed first
+   * (its names are still readable: it is retired only after this), then the slots restart at 0.
+   */
+  adopt(table: RuleTable | null): void {
+    this.flush();
+    this.table = table;
+    // A new block each time (the allocator reuses the freed one); none without a table, when
+    // nothing counts (streams pass unchanged). Ids restart too: each counter is defined again on
+    // its next count (Envoy gives the same id for the same name).
+    heap.free(this.block);
+    let n = table !== null ? FIXED + table.actionCount : 0;
+    this.block = n != 0 ? heap.alloc(<usize>n << 3) : 0;
+    memory.fill(this.block, 0, <usize>n << 3);
+    this.slots = n;
   }
 
-  countAction(table: RuleTable, action: i32): void {
-    let id = table.metricId(action);
-    if (id < 0) {
-      id = defineCounterRaw(table.metricNamePtr(action), table.metricNameLen(action));
-      if (id >= 0) table.setMetricId(action, <u32>id);
+  countPassthrough(): void { this.bump(PASSTHROUGH); }
+  /** A key was present and matched no route (whatever was done then). */
+  countUnknownKey(): void { this.bump(UNKNOWN_KEY); }
+  /** The filter answered the request itself. */
+  countLocalReply(): void { this.bump(LOCAL_REPLY); }
+  /** `action` of the adopted table was taken. */
+  countAction(action: i32): void { this.bump(FIXED + action); }
+
+  @inline private bump(slot: i32): void {
+    if (<u32>slot < <u32>this.slots) {
+      let p = this.block + (<usize>slot << 3);
+      store<u32>(p, load<u32>(p) + 1);
+      this.dirty = true;
     }
-    incrementCounter(id);
+  }
+
+  run(): void { this.flush(); }
+
+  /** Hands every pending count to Envoy (one host call per counter that moved). */
+  flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    for (let i = 0; i < this.slots; i++) {
+      let p = this.block + (<usize>i << 3);
+      let c = load<u32>(p);
+      if (c == 0) continue;
+      let id = this.defineSlot(i);
+      if (id < 0) { this.dirty = true; continue; } // kept for the next flush
+      incrementCounter(id, c);
+      store<u32>(p, 0);
+    }
+  }
+
+  /** Slot `i`'s metric id, defined now if need be; -1 when the host refused. */
+  private defineSlot(i: i32): i64 {
+    let p = this.block + (<usize>i << 3);
+    let v = load<u32>(p, 4);
+    if (v != 0) return <i64>(v - 1);
+    let id: i64 = -1;
+    if (i < FIXED) {
+      id = defineCounter(i == PASSTHROUGH ? PASSTHROUGH_METRIC : i == UNKNOWN_KEY ? UNKNOWN_KEY_METRIC : LOCAL_REPLY_METRIC);
+    } else {
+      let table = this.table;
+      if (table !== null) id = defineCounterRaw(table.metricNamePtr(i - FIXED), table.metricNameLen(i - FIXED));
+    }
+    if (id >= 0) store<u32>(p, <u32>id + 1, 4);
+    return id;
   }
 }

@@ -13,6 +13,7 @@ import { RoutekeyStream } from "./stream";
 import { LogLevelRefresh } from "./loglevel";
 import { Initial } from "../config/service";
 import { RulesFetcher } from "../fetch";
+import { RuleTable } from "../rules/table";
 
 export const ROOT_ID = "routekey";
 
@@ -25,6 +26,7 @@ export class RoutekeyRoot extends StreamRoot {
   constructor(contextId: u32) {
     super(contextId);
     this.ticks.add(new LogLevelRefresh());
+    this.ticks.add(this.metrics);
   }
 
   createContext(contextId: u32): Context {
@@ -88,6 +90,13 @@ export class RoutekeyRoot extends StreamRoot {
     if (fetcher !== null) fetcher.onResponse(token, headers, bodySize);
   }
 
+  /** Every table swap (configure, live rules) goes through here: the counts made against the old
+   *  table reach Envoy before it is retired. */
+  install(table: RuleTable | null): void {
+    this.metrics.adopt(table);
+    super.install(table);
+  }
+
   onTick(): void {
     this.ticks.tick();
     super.onTick();
@@ -98,9 +107,7 @@ export class RoutekeyRoot extends StreamRoot {
   onDone(): bool {
     let fetcher = this.fetcher;
     if (fetcher !== null) fetcher.stop();
-    let table = this.table;
-    this.table = null;
-    if (table !== null) table.retire();
+    this.install(null); // flushes the pending counts, retires the table
     this.dropPool();
     return super.onDone();
   }

@@ -40,7 +40,10 @@ export class RoutekeyStream extends Context {
     let action = table.defaultAction;
     if (findKey(table, key) >= 0) {
       action = table.lookup(key.ptr, key.len);
-      if (action == NO_ACTION) action = table.unknownAction;
+      if (action == NO_ACTION) {
+        this.root.metrics.countUnknownKey();
+        action = table.unknownAction;
+      }
       if (action != NO_ACTION && table.replyStatus(action) != 0) sendReply(table, action, key.ptr, key.len);
       key.release();
     }
@@ -50,8 +53,9 @@ export class RoutekeyStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     let replied = table.replyStatus(action) != 0;
-    if (!replied) applyAction(table, action);
-    this.root.metrics.countAction(table, action);
+    if (replied) this.root.metrics.countLocalReply();
+    else applyAction(table, action);
+    this.root.metrics.countAction(action);
     if (logEnabled(LogLevelValues.debug)) {
       log(LogLevelValues.debug, "routekey: stream " + this.context_id.toString() + " took route '" +
         String.UTF8.decodeUnsafe(table.namePtr(action), table.nameLen(action)) + "'");

@@ -1,11 +1,15 @@
 // Metric (stat) names of the decisions. Route counters are named ROUTED_METRIC_PREFIX + the route's
-// metricSafe() name; the builder writes that into the table, the filter defines it on first use.
+// metricSafe() name; the builder writes that into the table, the filter defines it when its first count is flushed.
 import { FNV_OFFSET, fnvStep, isWord, isWordChar } from "../bytes";
 
 /** Metric name of a route action: Envoy stats_tags turn the last part into a `route` label. */
 export const ROUTED_METRIC_PREFIX = "routekey.routed.route.";
 export const DEFAULT_METRIC = "routekey.default";
 export const PASSTHROUGH_METRIC = "routekey.passthrough";
+/** A key was present and matched no route. */
+export const UNKNOWN_KEY_METRIC = "routekey.unknown_key";
+/** The filter answered the request itself. */
+export const LOCAL_REPLY_METRIC = "routekey.local_reply";
 
 /** What metricSafe() may add to a name: "_" and 8 hex digits. */
 export const METRIC_HASH_LENGTH: u32 = 9;

@@ -48,7 +48,15 @@ export async function startFilterProbe(label: string, configuration: string | Ui
       if (outcome.action !== 'continue') {
         throw new Error(`the filter did not continue the request (${outcome.action}${stream.failure ? `: ${stream.failure}` : ''})`);
       }
-      const metric = [...counters()].find(([name, v]) => v > (before.get(name) ?? 0))?.[0];
+      // The filter batches its counts and hands them to the host on its tick (at most every 10th
+      // tick when live rules shorten it); the decision is the one decision counter that moved.
+      const moved = () => [...counters()].find(([name, v]) => v > (before.get(name) ?? 0) &&
+        /^wasmcustom\.routekey\.(routed\.|default$|passthrough$)/.test(name))?.[0];
+      let metric = moved();
+      for (let i = 0; i < 10 && metric === undefined; i++) {
+        plugin.fireTicks();
+        metric = moved();
+      }
       const line = plugin.logs.slice(logged).map((l) => TOOK_ROUTE.exec(l.message)).find((m) => m);
       let route: string;
       if (metric === 'wasmcustom.routekey.passthrough') route = 'passthrough';

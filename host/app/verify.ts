@@ -260,7 +260,13 @@ async function main(): Promise<number> {
     }
   });
   await check('metrics routekey_routed{route="dev"} in /stats/prometheus', async () => {
-    const r = await get(adminPort, '/stats/prometheus');
+    // The filter flushes its counts on a 1 s tick: wait up to two ticks for them.
+    let r = await get(adminPort, '/stats/prometheus');
+    for (let i = 0; i < 20 && r.status === 200 && !((promValue(r.body, 'routekey_routed', '{route="dev"}') ?? 0) >= 2 &&
+      (promValue(r.body, 'routekey_default', '') ?? 0) >= 2); i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      r = await get(adminPort, '/stats/prometheus');
+    }
     if (r.status !== 200) throw new Error(`status ${r.status}`);
     const dev = promValue(r.body, 'routekey_routed', '{route="dev"}');
     if (dev === undefined || dev < 2) {

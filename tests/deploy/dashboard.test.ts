@@ -104,6 +104,8 @@ async function emittedStats(): Promise<{ names: string[]; module: Uint8Array }> 
         stream.onRequestHeaders([[':method', 'GET'], [':path', '/'], [':scheme', 'http'], [':authority', 'localhost:10000'], ...Object.entries(extra)], true);
         stream.complete();
       }
+      // Counts reach Envoy on the 1 s flush duty; with live rules the tick is shorter (100 ms at least).
+      for (let i = 0; i < 10; i++) plugin.fireTicks();
       const metrics = plugin.metrics();
       for (const name of expect) {
         assert.ok((metrics.find((m) => m.name === `wasmcustom.${name}`)?.value ?? 0) > 0, `${name} counted`);

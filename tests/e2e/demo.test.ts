@@ -57,7 +57,13 @@ describe('envoy/envoy.yaml through the runner, real filter', { skip, timeout: 30
     // which other tests ran first.
     assert.equal((await request(bed.url('/hello'), { headers: { environment: 'dev' } })).json<Echo>().upstream, 'dev');
     assert.equal((await request(bed.url('/hello'))).json<Echo>().upstream, 'default');
-    const stats = (await request(bed.admin('/stats'))).body.toString();
+    // The filter flushes its counts on a 1 s tick: wait up to two ticks for them.
+    let stats = '';
+    for (let i = 0; i < 20; i++) {
+      stats = (await request(bed.admin('/stats'))).body.toString();
+      if (/^wasmcustom\.routekey\.routed\.route\.dev: [1-9]\d*$/m.test(stats) && /^wasmcustom\.routekey\.default: [1-9]\d*$/m.test(stats)) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
     assert.match(stats, /^wasmcustom\.routekey\.routed\.route\.dev: [1-9]\d*$/m);
     const prom = (await request(bed.admin('/stats/prometheus'))).body.toString();
     assert.match(prom, /^# TYPE routekey_routed counter$/m);

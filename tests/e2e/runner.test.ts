@@ -330,8 +330,12 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
     });
     test('/stats lists wasm metrics as wasmcustom.* and the runner\'s counters', async () => {
       await request(bed.url('/hello'), { headers: { environment: 'dev' } });
-      const r = await request(bed.admin('/stats'));
-      const text = r.body.toString();
+      let text = '';
+      for (let i = 0; i < 20; i++) { // counts reach Envoy on the filter's 1 s tick
+        text = (await request(bed.admin('/stats'))).body.toString();
+        if (/^wasmcustom\.routekey\.routed\.route\.dev: \d+$/m.test(text)) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
       assert.match(text, /^wasmcustom\.routekey\.routed\.route\.dev: \d+$/m);
       assert.match(text, /^http\.ingress_http\.downstream_rq_total: \d+$/m);
       const f = await request(bed.admin('/stats?filter=routed'));
@@ -342,7 +346,13 @@ describe('runner with the probe guest', { timeout: 30_000 }, () => {
       const before = counter((await request(bed.admin('/stats/prometheus'))).body.toString(), routedDown);
       await request(bed.url('/hello'), { headers: { environment: 'dev' } });
       await request(bed.url('/hello'), { headers: { environment: 'down' } });
-      const text = (await request(bed.admin('/stats/prometheus'))).body.toString();
+      // The filter flushes its counts on a 1 s tick: wait up to two ticks for them.
+      let text = '';
+      for (let i = 0; i < 20; i++) {
+        text = (await request(bed.admin('/stats/prometheus'))).body.toString();
+        if (counter(text, routedDown) >= before + 1 && /^routekey_routed\{route="dev"\} \d+$/m.test(text)) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
       assert.match(text, /^# TYPE routekey_routed counter$/m);
       assert.match(text, /^routekey_routed\{route="dev"\} \d+$/m);
       assert.equal(counter(text, routedDown), before + 1, 'one request routed to down, counted once');

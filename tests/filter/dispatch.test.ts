@@ -102,6 +102,7 @@ test('original-form values with characters unsafe in a stat name get distinct, s
   assert.equal(header(r.req.headers, ':authority'), 'a.svc');
   request(p, [[':authority', 'app'], [':path', '/'], ['environment', 'team/a.b']]);
   request(p, [[':authority', 'app'], [':path', '/'], ['environment', 'team/a.b']]);
+  p.fireTicks(); // counts reach Envoy on the tick
   const routed = p.metrics().filter((m) => m.name.startsWith('wasmcustom.routekey.routed.route.'));
   assert.equal(routed.length, 2, JSON.stringify(routed));
   for (const m of routed) assert.match(m.name, /^wasmcustom\.routekey\.routed\.route\.team_a_b_[0-9a-f]{8}$/);

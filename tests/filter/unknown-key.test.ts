@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { HeaderList, Plugin } from '../../host/lib/api.ts';
-import { startsClosedAfterTests, startRoutekey, request, header, all } from '../helpers/routekey.ts';
+import { startsClosedAfterTests, startRoutekey, request, header, all, counter } from '../helpers/routekey.ts';
 import { Clock, liveConfig, manual, advance, routeOf, answer, ok200, rulesDoc, warnings } from '../helpers/rules.ts';
 
 const start = startsClosedAfterTests();
@@ -61,7 +61,8 @@ test('unknownKey as an action: its own destination and headers, named unknownKey
   assert.equal(header(r.resp.headers, 'x-routekey-route'), 'unknownKey');
   assert.equal(header(r.resp.headers, 'x-sandbox'), 'none-for-this-key');
   assert.equal(header(request(p, req()).req.headers, ':authority'), 'baseline.svc:8080', 'absent key: the default');
-  assert.equal(p.metrics().find((m) => m.name === 'wasmcustom.routekey.routed.route.unknownKey')?.value, 1);
+  assert.equal(counter(p, 'routekey.routed.route.unknownKey'), 1);
+  assert.equal(counter(p, 'routekey.unknown_key'), 1, 'counted as an unknown key too');
 });
 
 const REPLY = base({ reply: { status: 404, body: 'no sandbox for key {key}\n' },
@@ -93,6 +94,8 @@ test('unknownKey reply: a local 404 with the key in a text/plain body, StopItera
     stream.complete();
   }
   assert.deepEqual(p.violations(), []);
+  assert.equal(counter(p, 'routekey.local_reply'), 2, 'each reply counted, on the tick');
+  assert.equal(counter(p, 'routekey.unknown_key'), 2);
   // A known and an absent key are not answered.
   assert.equal(request(p, req('dev')).req.action, 'continue');
   assert.equal(header(request(p, req()).req.headers, ':authority'), 'baseline.svc:8080');

@@ -50,6 +50,9 @@ export function all(list: HeaderList, name: string): string[] {
   return list.filter(([k]) => k === name).map(([, v]) => v);
 }
 
+/** A counter's value once the VMs' batched counts are flushed (decision counters reach Envoy on
+ *  the tick: every armed tick is fired first). */
 export function counter(plugin: Plugin, name: string): number | undefined {
+  plugin.fireTicks();
   return plugin.metrics().find((m) => m.name === `wasmcustom.${name}`)?.value;
 }
