@@ -129,7 +129,7 @@ export const schema = {
       additionalProperties: false,
     },
     routeName: {
-      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default" or "none" (they name the fallback decisions). Unique across routes.',
+      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default" or "none" (they name the fallback decisions). Unique across routes. Optional: a route without one is named after its first key (which must then be a valid name).',
       type: 'string',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       not: { enum: ['default', 'none'] },
@@ -142,7 +142,7 @@ export const schema = {
         destination: { $ref: '#/definitions/destination' },
         requestHeaders: { $ref: '#/definitions/requestHeaders' },
       },
-      required: ['name', 'keys'],
+      required: ['keys'],
       anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
       additionalProperties: false,
     },
