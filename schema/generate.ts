@@ -205,7 +205,7 @@ export const schema = {
       ],
     },
     routeName: {
-      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default", "none" or "unknownKey" (they name the fallback decisions). Unique across routes.',
+      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default", "none" or "unknownKey" (they name the fallback decisions). Unique across routes. Optional: a route without one is named after its first key (which must then be a valid name).',
       type: 'string',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       not: { enum: ['default', 'none', 'unknownKey'] },
@@ -219,7 +219,7 @@ export const schema = {
         requestHeaders: { $ref: '#/definitions/requestHeaders' },
         responseHeaders: { $ref: '#/definitions/responseHeaders' },
       },
-      required: ['name', 'keys'],
+      required: ['keys'],
       anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
       additionalProperties: false,
     },

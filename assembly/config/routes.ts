@@ -4,7 +4,8 @@
 //   { "name": "dev", "keys": ["dev", "development"], "destination": "dev.svc:8080",
 //     "requestHeaders": { "set": {…}, "add": {…}, "remove": […] } }
 //
-// Names are unique and not `default`/`none`; a key belongs to one route only.
+// Names are unique and not `default`/`none`; a route without "name" is named after its first key
+// (which must then be a valid name). A key belongs to one route only.
 import { isWord } from "../bytes";
 import { JsonValue, StringSet, indexPath, quote } from "../json";
 import { Route } from "./model";
@@ -57,7 +58,8 @@ function parseEach(v: JsonValue, sink: ConfigSink, names: StringSet, keys: Strin
     const parsed = r.value!;
     if (!names.add(parsed.name.at)) {
       const where = indexPath(listPath, firstNamed(v, parsed.name));
-      return problem("name " + quote(parsed.route.name) + " is already used by " + where).inField("name").inIndex(i);
+      const dup = problem("name " + quote(parsed.route.name) + " is already used by " + where);
+      return (e.value.get("name") !== null ? dup.inField("name") : dup).inIndex(i);
     }
     const p = claimKeys(v, parsed, keys);
     if (p !== null) return p.inIndex(i);
@@ -93,7 +95,7 @@ function claimKeys(routes: JsonValue, parsed: ParsedRoute, taken: StringSet): Pr
 function firstNamed(routes: JsonValue, name: JsonValue): i32 {
   const e = routes.elements();
   while (e.next()) {
-    const other = e.value.get("name");
+    const other = nameOf(e.value);
     if (other !== null && name.doc.sameText(other.at, name.at)) return e.index;
   }
   return -1;
@@ -109,12 +111,20 @@ function ownerOf(routes: JsonValue, key: JsonValue): string {
     const k = keys.elements();
     while (k.next()) {
       if (key.doc.sameText(k.value.at, key.at)) {
-        const name = route.get("name");
+        const name = nameOf(route);
         return name !== null ? name.str : "";
       }
     }
   }
   return "";
+}
+
+/** A route's "name", or when it has none its first key (the default name). */
+function nameOf(route: JsonValue): JsonValue | null {
+  const name = route.get("name");
+  if (name !== null) return name;
+  const keys = route.get("keys");
+  return keys !== null && keys.isArray && keys.length > 0 ? new JsonValue(keys.doc, keys.at + 1) : null;
 }
 
 function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
@@ -146,8 +156,15 @@ function parseRoute(v: JsonValue): Parsed<ParsedRoute> {
     }
     if (p !== null) return fail<ParsedRoute>(p.inField(f.name));
   }
-  if (name === null) return fail<ParsedRoute>(missingField("name"));
   if (keys === null || keysValue === null) return fail<ParsedRoute>(missingField("keys"));
+  if (name === null) {
+    // No "name": the first key names the route, if it is a valid name.
+    name = new JsonValue(keysValue.doc, keysValue.at + 1);
+    nameText = keys[0];
+    if (checkName(nameText) !== null) {
+      return fail<ParsedRoute>(problem('expected "name": the first key ' + quote(nameText, 64) + " is not " + EXPECTED_NAME + ", so it cannot name the route"));
+    }
+  }
   if (!action.hasDestination && !action.hasHeaders) {
     return fail<ParsedRoute>(problem('expected "destination" or "requestHeaders" (a route must do something)'));
   }

@@ -29,6 +29,8 @@ const INEXPRESSIBLE: Record<string, string> = {
   'duplicate route field': 'duplicate JSON object keys (see above)',
   'duplicate header in set': 'duplicate JSON object keys (see above)',
   'duplicate route name': 'uniqueness of a property across array items (uniqueItems compares whole items)',
+  'route without name: first key not a name': 'the first key as the default name (a key need not be a name)',
+  'route without name: default name already used': 'uniqueness of names across routes (see above)',
   'key used by two routes': 'uniqueness of keys across routes',
   'header ops: names differing in case in one set': 'case-insensitive uniqueness of property names',
   'header ops: names differing in case in one add': 'case-insensitive uniqueness of property names',
