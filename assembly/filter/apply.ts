@@ -23,7 +23,8 @@ let scratchSize: usize = 0;
  */
 export const MAX_PATH_BYTES: usize = 8192;
 
-export function applyAction(table: RuleTable, action: i32): void {
+/** False when the action was not applied: the path is over MAX_PATH_BYTES (counted by the caller). */
+export function applyAction(table: RuleTable, action: i32): bool {
   let prefixLen = table.prefixLen(action);
   let pathPtr: usize = 0;
   let pathLen: usize = 0;
@@ -34,7 +35,7 @@ export function applyAction(table: RuleTable, action: i32): void {
     if (pathLen > MAX_PATH_BYTES) {
       freeHostBytes(pathPtr);
       if (logEnabled(LogLevelValues.debug)) log(LogLevelValues.debug, "routekey: path over 8192 bytes: left unrewritten");
-      return;
+      return false;
     }
   }
   let n = table.opCount(action);
@@ -51,6 +52,7 @@ export function applyAction(table: RuleTable, action: i32): void {
     }
   }
   if (got) prefixPath(table.prefixPtr(action), prefixLen, pathPtr, pathLen);
+  return true;
 }
 
 /** Whether the path byte at `i` (of `n`) starts a separator: "/", "\\", %2f or %5c; its length. */

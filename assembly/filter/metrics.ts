@@ -5,11 +5,11 @@
 // already UTF-8 in the rule table), so an unused route costs Envoy no stat.
 //
 // Slots, 8 bytes each (count | metric id + 1, 0 = not defined yet), in one raw block sized when
-// a table is adopted: FIXED slots (passthrough, unknown key, local reply), then one per action.
+// a table is adopted: FIXED slots (passthrough, unknown key, local reply, path too long), then one per action.
 // A table swap (adopt) flushes the old table's counts first, so none is lost.
 
 import { RuleTable } from "../rules/table";
-import { PASSTHROUGH_METRIC, UNKNOWN_KEY_METRIC, LOCAL_REPLY_METRIC } from "../rules/metric";
+import { PASSTHROUGH_METRIC, UNKNOWN_KEY_METRIC, LOCAL_REPLY_METRIC, PATH_TOO_LONG_METRIC } from "../rules/metric";
 import { defineCounter, defineCounterRaw, incrementCounter } from "../sdk";
 import { Duty } from "../ticks/scheduler";
 
@@ -19,11 +19,20 @@ export const METRICS_FLUSH_MS: u32 = 1000;
 const PASSTHROUGH: i32 = 0;
 const UNKNOWN_KEY: i32 = 1;
 const LOCAL_REPLY: i32 = 2;
-const FIXED: i32 = 3;
+const PATH_TOO_LONG: i32 = 3;
+const FIXED: i32 = 4;
+
+/** The fixed slots' counter names, by slot. */
+function fixedName(slot: i32): string {
+  return slot == PASSTHROUGH ? PASSTHROUGH_METRIC : slot == UNKNOWN_KEY ? UNKNOWN_KEY_METRIC
+    : slot == LOCAL_REPLY ? LOCAL_REPLY_METRIC : PATH_TOO_LONG_METRIC;
+}
 
 export class DecisionMetrics extends Duty {
   private block: usize = 0;
   private slots: i32 = 0;
+  /** Slots the block has room for (at least `slots`). */
+  private capacity: i32 = 0;
   private table: RuleTable | null = null;
   private dirty: bool = false;
 
@@ -33,9 +42,7 @@ export class DecisionMetrics extends Duty {
 
   /** Defines the fixed counters, so that they show as 0 (on configure: no host calls earlier). */
   define(): void {
-    defineCounter(PASSTHROUGH_METRIC);
-    defineCounter(UNKNOWN_KEY_METRIC);
-    defineCounter(LOCAL_REPLY_METRIC);
+    for (let i = 0; i < FIXED; i++) defineCounter(fixedName(i));
   }
 
   /**
@@ -45,12 +52,16 @@ export class DecisionMetrics extends Duty {
   adopt(table: RuleTable | null): void {
     this.flush();
     this.table = table;
-    // A new block each time (the allocator reuses the freed one); none without a table, when
-    // nothing counts (streams pass unchanged). Ids restart too: each counter is defined again on
-    // its next count (Envoy gives the same id for the same name).
-    heap.free(this.block);
+    // The block is kept while it is large enough (a swap of the same size moves nothing, so the
+    // heap does not fragment around the tables being swapped); none without a table, when nothing
+    // counts (streams pass unchanged). Ids restart too: each counter is defined again on its next
+    // count (Envoy gives the same id for the same name).
     let n = table !== null ? FIXED + table.actionCount : 0;
-    this.block = n != 0 ? heap.alloc(<usize>n << 3) : 0;
+    if (n > this.capacity || n == 0) {
+      heap.free(this.block);
+      this.block = n != 0 ? heap.alloc(<usize>n << 3) : 0;
+      this.capacity = n;
+    }
     memory.fill(this.block, 0, <usize>n << 3);
     this.slots = n;
   }
@@ -60,6 +71,8 @@ export class DecisionMetrics extends Duty {
   countUnknownKey(): void { this.bump(UNKNOWN_KEY); }
   /** The filter answered the request itself. */
   countLocalReply(): void { this.bump(LOCAL_REPLY); }
+  /** A route with a path prefix left a request unrewritten: its path was too long to copy. */
+  countPathTooLong(): void { this.bump(PATH_TOO_LONG); }
   /** `action` of the adopted table was taken. */
   countAction(action: i32): void { this.bump(FIXED + action); }
 
@@ -95,7 +108,7 @@ export class DecisionMetrics extends Duty {
     if (v != 0) return <i64>(v - 1);
     let id: i64 = -1;
     if (i < FIXED) {
-      id = defineCounter(i == PASSTHROUGH ? PASSTHROUGH_METRIC : i == UNKNOWN_KEY ? UNKNOWN_KEY_METRIC : LOCAL_REPLY_METRIC);
+      id = defineCounter(fixedName(i));
     } else {
       let table = this.table;
       if (table !== null) id = defineCounterRaw(table.metricNamePtr(i - FIXED), table.metricNameLen(i - FIXED));

@@ -54,7 +54,7 @@ export class RoutekeyStream extends Context {
     }
     let replied = table.replyStatus(action) != 0;
     if (replied) this.root.metrics.countLocalReply();
-    else applyAction(table, action);
+    else if (!applyAction(table, action)) this.root.metrics.countPathTooLong();
     this.root.metrics.countAction(action);
     if (logEnabled(LogLevelValues.debug)) {
       log(LogLevelValues.debug, "routekey: stream " + this.context_id.toString() + " took route '" +

@@ -10,6 +10,8 @@ export const PASSTHROUGH_METRIC = "routekey.passthrough";
 export const UNKNOWN_KEY_METRIC = "routekey.unknown_key";
 /** The filter answered the request itself. */
 export const LOCAL_REPLY_METRIC = "routekey.local_reply";
+/** A route's path prefix was not applied: the client's path is over MAX_PATH_BYTES (filter/apply.ts). */
+export const PATH_TOO_LONG_METRIC = "routekey.path_too_long";
 
 /** What metricSafe() may add to a name: "_" and 8 hex digits. */
 export const METRIC_HASH_LENGTH: u32 = 9;

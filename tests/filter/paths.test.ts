@@ -4,7 +4,7 @@
 // Paths over 8 KiB are not copied: such a request is left unrewritten, and memory stays flat.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startsClosedAfterTests, request, header } from '../helpers/routekey.ts';
+import { startsClosedAfterTests, request, header, counter } from '../helpers/routekey.ts';
 
 const start = startsClosedAfterTests();
 
@@ -63,11 +63,13 @@ test('a path over 8192 bytes is left unrewritten (no prefix, no header operation
   let r = request(p, [[':authority', 'app'], [':path', ok], ['x-env', 'pr']]);
   assert.equal(header(r.req.headers, ':path'), '/api' + ok);
   assert.equal(header(r.req.headers, 'x-routed'), 'pr');
+  assert.equal(counter(p, 'routekey.path_too_long'), 0);
   const long = ok + 'b';
   r = request(p, [[':authority', 'app'], [':path', long], ['x-env', 'pr']]);
   assert.equal(header(r.req.headers, ':path'), long);
   assert.equal(header(r.req.headers, ':authority'), 'app');
   assert.equal(header(r.req.headers, 'x-routed'), undefined);
+  assert.equal(counter(p, 'routekey.path_too_long'), 1, 'counted (on the tick)');
   assert.deepEqual(p.violations(), []);
 });
 

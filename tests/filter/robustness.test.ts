@@ -143,12 +143,21 @@ test('replacing the configuration many times frees the rules each old root conte
   for (let i = 0; i < 5000; i++) routes.push({ name: `sb-${i}`, keys: [`k${i}`], destination: `sb-${i}.svc` });
   const config = (n: number) => JSON.stringify({ key: 'x-env', routes, default: { destination: `baseline-${n}.svc` } });
   const p = await start(config(0), { recordHostCalls: false });
-  for (let n = 1; n <= 5; n++) await p.reconfigure(config(n));
-  const settled = p.memoryBytes();
-  for (let n = 6; n <= 40; n++) await p.reconfigure(config(n));
-  assert.equal(p.memoryBytes(), settled);
+  // Each reconfiguration builds a ~0.6 MB table while the old one is still held, then frees the
+  // old: a leak would grow memory every time. The allocator may still take ONE more doubling step
+  // while the free space fragments into its steady shape (seen between the 15th and the 60th
+  // reconfiguration, depending on block sizes); after that nothing grows.
+  const sizes: number[] = [];
+  for (let n = 1; n <= 80; n++) {
+    await p.reconfigure(config(n));
+    sizes.push(p.memoryBytes());
+  }
+  const steps = sizes.filter((m, i) => i >= 5 && m > sizes[i - 1]!).length;
+  assert.ok(steps <= 1, `memory grew ${steps} times after the 5th reconfiguration: ${[...new Set(sizes)].join(', ')}`);
+  assert.equal(sizes[79], sizes[59], 'flat over the last 20 reconfigurations');
+  assert.ok(sizes[79]! <= 2 * sizes[4]!, 'at most one doubling over the settled size');
   const r = request(p, [[':authority', 'app'], [':path', '/'], ['x-env', 'nobody']]);
-  assert.equal(header(r.req.headers, ':authority'), 'baseline-40.svc');
+  assert.equal(header(r.req.headers, ':authority'), 'baseline-80.svc');
 });
 
 test('a log level raised at run time reaches the per-request debug line at the next tick', async () => {
