@@ -2,6 +2,7 @@
 // time) and the destination's path prefix. No strings are built here.
 
 import { RuleTable } from "../rules/table";
+import { OP_SIZE } from "../rules/layout";
 import { HeaderOpKind } from "../config/model";
 import {
   HeaderMap, getHeaderRaw, hostBytesPtr, hostBytesLen, freeHostBytes,
@@ -38,21 +39,29 @@ export function applyAction(table: RuleTable, action: i32): bool {
       return false;
     }
   }
-  let n = table.opCount(action);
-  for (let i = 0; i < n; i++) {
-    let kind = table.opKind(action, i);
-    let namePtr = table.opNamePtr(action, i);
-    let nameLen = table.opNameLen(action, i);
-    if (kind == HeaderOpKind.Set) {
-      replaceHeaderRaw(HeaderMap.Request, namePtr, nameLen, table.opValuePtr(action, i), table.opValueLen(action, i));
-    } else if (kind == HeaderOpKind.Add) {
-      addHeaderRaw(HeaderMap.Request, namePtr, nameLen, table.opValuePtr(action, i), table.opValueLen(action, i));
-    } else {
-      removeHeaderRaw(HeaderMap.Request, namePtr, nameLen);
-    }
-  }
+  applyHeaderOps(table, HeaderMap.Request, table.requestOpAt(action, 0), table.opCount(action));
   if (got) prefixPath(table.prefixPtr(action), prefixLen, pathPtr, pathLen);
   return true;
+}
+
+/**
+ * `n` prepared header operations onto `map`, in order (one host call each): the records follow
+ * each other from `first` (a request's ops, or a response's: filter/respond.ts).
+ */
+export function applyHeaderOps(table: RuleTable, map: HeaderMap, first: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    let rec = first + <usize>i * OP_SIZE;
+    let kind = table.recKind(rec);
+    let namePtr = table.recNamePtr(rec);
+    let nameLen = table.recNameLen(rec);
+    if (kind == HeaderOpKind.Set) {
+      replaceHeaderRaw(map, namePtr, nameLen, table.recValuePtr(rec), table.recValueLen(rec));
+    } else if (kind == HeaderOpKind.Add) {
+      addHeaderRaw(map, namePtr, nameLen, table.recValuePtr(rec), table.recValueLen(rec));
+    } else {
+      removeHeaderRaw(map, namePtr, nameLen);
+    }
+  }
 }
 
 /** Whether the path byte at `i` (of `n`) starts a separator: "/", "\\", %2f or %5c; its length. */

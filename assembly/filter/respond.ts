@@ -3,9 +3,9 @@
 // prepared at configuration time; a reply body with `{key}` is filled into one raw scratch block.
 
 import { RuleTable } from "../rules/table";
-import { HeaderOpKind } from "../config/model";
 import { REPLY_KEY_BYTES } from "../config/action";
-import { HeaderMap, replaceHeaderRaw, addHeaderRaw, removeHeaderRaw, sendLocalResponseRaw } from "../sdk";
+import { HeaderMap, sendLocalResponseRaw } from "../sdk";
+import { applyHeaderOps } from "./apply";
 
 // proxy_send_local_response's header pairs (count, sizes, then NUL-terminated name and value):
 // content-type: text/plain; charset=utf-8. Envoy adds content-length.
@@ -100,18 +100,5 @@ const PLAIN = memory.data<u8>([
 
 /** `action`'s response header operations, in order (one host call each). */
 export function applyResponseOps(table: RuleTable, action: i32): void {
-  let n = table.responseOpCount(action);
-  for (let i = 0; i < n; i++) {
-    let rec = table.responseOpAt(action, i);
-    let kind = table.recKind(rec);
-    let namePtr = table.recNamePtr(rec);
-    let nameLen = table.recNameLen(rec);
-    if (kind == HeaderOpKind.Set) {
-      replaceHeaderRaw(HeaderMap.Response, namePtr, nameLen, table.recValuePtr(rec), table.recValueLen(rec));
-    } else if (kind == HeaderOpKind.Add) {
-      addHeaderRaw(HeaderMap.Response, namePtr, nameLen, table.recValuePtr(rec), table.recValueLen(rec));
-    } else {
-      removeHeaderRaw(HeaderMap.Response, namePtr, nameLen);
-    }
-  }
+  applyHeaderOps(table, HeaderMap.Response, table.responseOpAt(action, 0), table.responseOpCount(action));
 }

@@ -44,17 +44,20 @@ export class RoutekeyStream extends Context {
         this.root.metrics.countUnknownKey();
         action = table.unknownAction;
       }
-      if (action != NO_ACTION && table.replyStatus(action) != 0) sendReply(table, action, key.ptr, key.len);
-      key.release();
     }
     this.decision = action;
     if (action == NO_ACTION) {
+      key.release();
       this.root.metrics.countPassthrough();
       return FilterHeadersStatusValues.Continue;
     }
+    // Only the unknown-key action replies, so a key is held then (its bytes go into the body).
     let replied = table.replyStatus(action) != 0;
-    if (replied) this.root.metrics.countLocalReply();
-    else if (!applyAction(table, action)) this.root.metrics.countPathTooLong();
+    if (replied) {
+      sendReply(table, action, key.ptr, key.len);
+      this.root.metrics.countLocalReply();
+    } else if (!applyAction(table, action)) this.root.metrics.countPathTooLong();
+    key.release();
     this.root.metrics.countAction(action);
     if (logEnabled(LogLevelValues.debug)) {
       log(LogLevelValues.debug, "routekey: stream " + this.context_id.toString() + " took route '" +

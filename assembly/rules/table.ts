@@ -100,21 +100,22 @@ export class RuleTable {
     return this.arena.base + this.actionsOff + <u32>index * ACTION_SIZE;
   }
   opCount(action: i32): i32 { return <i32>load<u32>(this.actionAt(action), ACTION_OP_COUNT); }
-  private opAt(action: i32, op: i32): usize {
+  /** The record of request op `op`, for the rec* readers (op 0: where the action's ops start). */
+  requestOpAt(action: i32, op: i32): usize {
     return this.arena.base + load<u32>(this.actionAt(action), ACTION_OPS) + <u32>op * OP_SIZE;
   }
-  opKind(action: i32, op: i32): HeaderOpKind { return <HeaderOpKind>load<u32>(this.opAt(action, op), OP_KIND); }
-  opNamePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.opAt(action, op), OP_NAME); }
-  opNameLen(action: i32, op: i32): usize { return load<u32>(this.opAt(action, op), OP_NAME + SPAN_LEN); }
-  opValuePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.opAt(action, op), OP_VALUE); }
-  opValueLen(action: i32, op: i32): usize { return load<u32>(this.opAt(action, op), OP_VALUE + SPAN_LEN); }
+  opKind(action: i32, op: i32): HeaderOpKind { return <HeaderOpKind>load<u32>(this.requestOpAt(action, op), OP_KIND); }
+  opNamePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.requestOpAt(action, op), OP_NAME); }
+  opNameLen(action: i32, op: i32): usize { return load<u32>(this.requestOpAt(action, op), OP_NAME + SPAN_LEN); }
+  opValuePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.requestOpAt(action, op), OP_VALUE); }
+  opValueLen(action: i32, op: i32): usize { return load<u32>(this.requestOpAt(action, op), OP_VALUE + SPAN_LEN); }
   prefixPtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_PREFIX); }
   prefixLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_PREFIX + SPAN_LEN); }
   namePtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_NAME); }
   nameLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_NAME + SPAN_LEN); }
   metricNamePtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_METRIC); }
   metricNameLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_METRIC + SPAN_LEN); }
-  /** Response header ops: kind, name and value as for request ops, at `responseOpAt`. */
+  /** Response header ops: records like the request ops', at `responseOpAt`. */
   responseOpCount(action: i32): i32 { return <i32>load<u32>(this.actionAt(action), ACTION_RESPONSE_OP_COUNT); }
   /** The record of response op `op`, for the rec* readers. */
   responseOpAt(action: i32, op: i32): usize {
