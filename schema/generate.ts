@@ -175,16 +175,7 @@ export const schema = {
         'printable ASCII but <>&"\'% kept, every other byte %XX, at most 128 bytes).',
       oneOf: [
         { enum: ['default', 'passthrough'] },
-        {
-          type: 'object',
-          properties: {
-            destination: { $ref: '#/definitions/destination' },
-            requestHeaders: { $ref: '#/definitions/requestHeaders' },
-            responseHeaders: { $ref: '#/definitions/responseHeaders' },
-          },
-          anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
-          additionalProperties: false,
-        },
+        { $ref: '#/definitions/default' }, // an action of its own: the default's shape
         {
           type: 'object',
           properties: {

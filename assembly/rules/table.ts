@@ -4,9 +4,9 @@
 // already UTF-8 bytes, ready to hand to the host without any conversion.
 //
 // The block's layout is declared in layout.ts. The builder writes the block; this file only
-// reads it. The table is immutable once built, except each action's metric id, which the host
-// gives the first time the action is taken (defining one metric per route up front would cost
-// Envoy a stat per route even for routes never used).
+// reads it. The filter never writes a built table: decision counts and their metric ids live in
+// filter/metrics.ts. (The action record's metric-id field below is no longer written by the
+// filter; only table.spec.ts still reads it, until the layout drops it.)
 
 import { HeaderOpKind } from "../config/model";
 import { hashBytes } from "../bytes";
@@ -132,7 +132,7 @@ export class RuleTable {
   replyBodyLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_BODY + SPAN_LEN); }
   /** Where the body's `{key}` starts; >= the body's length when it has none. */
   replyKeyAt(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_KEY_AT); }
-  /** The host's metric id for this action, or -1 when it has not been defined yet. */
+  /** The metric id stored in the action record, -1 when none (unused by the filter: see the top). */
   metricId(action: i32): i64 {
     let v = load<u32>(this.actionAt(action), ACTION_METRIC_ID);
     return v == 0 ? -1 : <i64>(v - 1);
