@@ -27,12 +27,12 @@ const td = new TextDecoder();
 
 type Stub = 'thin' | 'maps';
 
-interface Loaded {
+export interface Loaded {
   exports: Record<string, any>;
   memoryBytes(): number;
   hostCalls(): number;
   /** Sets up the next request's headers: ':authority', ':path' and, when key is not null, x-env. */
-  prepare(key: string | null): void;
+  prepare(key: string | null, authority?: string): void;
   counters: Map<string, number>;
   /** The root context streams are created under (changes with reconfigure). */
   rootId(): number;
@@ -43,7 +43,7 @@ interface Loaded {
   reconfigure(): void;
 }
 
-function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub): Loaded {
+export function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub): Loaded {
   const mod = new WebAssembly.Module(bytes);
   let mem: WebAssembly.Memory;
   let exp: Record<string, any> = {};
@@ -76,6 +76,7 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
   const names: string[] = [];
   const counts: number[] = [];
   let thinKey: Uint8Array | null = null;
+  let thinAuthority = bytesOf('app.svc:8080');
   let lastLog = '';
   let rootId = 1;
   const config = te.encode(configuration);
@@ -89,9 +90,9 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
     proxy_get_header_map_value: (t: number, p: number, n: number, pp: number, ps: number) => {
       calls++;
       if (stub === 'thin') {
-        // Request map only: 'x…' is the key header, ':…' is :path.
+        // Request map only: 'x…' is the key header, ':a…' is :authority, ':p…' is :path.
         const first = u8()[p];
-        const v = t !== 0 ? null : first === 0x78 ? thinKey : first === 0x3a ? PATH_BYTES : null;
+        const v = t !== 0 ? null : first === 0x78 ? thinKey : first !== 0x3a ? null : u8()[p + 1] === 0x61 ? thinAuthority : PATH_BYTES;
         if (v === null) return 1;
         give(v, pp, ps);
         return 0;
@@ -134,13 +135,14 @@ function load(bytes: Uint8Array<ArrayBuffer>, configuration: string, stub: Stub)
   exp._initialize?.();
   exp.proxy_on_context_create(1, 0);
   if (!exp.proxy_on_vm_start(1, 0) || !exp.proxy_on_configure(1, config.length)) throw new Error('configuration refused');
-  const prepare = (key: string | null) => {
+  const prepare = (key: string | null, authority = 'app.svc:8080') => {
     if (stub === 'thin') {
       thinKey = key === null ? null : bytesOf(key);
+      thinAuthority = bytesOf(authority);
       return;
     }
     request.clear();
-    request.set(':authority', 'app.svc:8080');
+    request.set(':authority', authority);
     request.set(':path', '/hello');
     if (key !== null) request.set('x-env', key);
     response.clear();

@@ -5,6 +5,7 @@
 // Row groups (each its own module, each a key of results.json):
 //   rows        bench/per-request.ts  ns per request, host calls, configure time, memory
 //   live_rules  bench/live-rules.ts   adopting a published 10k/100k-route rules document per VM
+//   scoped      bench/scoped.ts       routes per service and key prefixes, 10 and 100k routes
 //   runner_load (kept as written by `npm run bench:runner-load`, bench/runner-load.ts)
 // A new group: a module exporting an async function that returns its rows, one entry in GROUPS,
 // and its table in bench/readme.ts.
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { perRequestRows, REQUESTS, ROUNDS, WARMUP } from './per-request.ts';
 import { liveRulesRows } from './live-rules.ts';
+import { scopedRows } from './scoped.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(root, 'bench/results.json');
@@ -21,6 +23,7 @@ type Rows = Array<Record<string, number | string>>;
 const GROUPS: Array<[key: string, run: () => Promise<Rows>]> = [
   ['rows', perRequestRows],
   ['live_rules', liveRulesRows],
+  ['scoped', scopedRows],
 ];
 
 async function main(): Promise<void> {

@@ -54,7 +54,8 @@ export const schema = {
     'The routekey proxy-wasm filter configuration (README.md, Configuration): the native form (key, routes, default, ' +
     'unknownKey, decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
     'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
-    'route names unique across routes; a key used by two different routes; duplicate JSON object keys; lengths counted in ' +
+    'route names unique across routes; a key (or prefix) used by two different routes for one host; at most 16 distinct ' +
+    'prefix lengths; duplicate JSON object keys; lengths counted in ' +
     'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text; a header name ' +
     'used twice in one requestHeaders (set, add, remove; names are case-insensitive).',
   oneOf: [{ $ref: '#/definitions/native' }, { $ref: '#/definitions/dispatcher' }],
@@ -196,7 +197,7 @@ export const schema = {
       ],
     },
     routeName: {
-      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default", "none" or "unknownKey" (they name the fallback decisions). Unique across routes. Optional: a route without one is named after its first key (which must then be a valid name).',
+      description: '1 to 64 of A-Z a-z 0-9 _ -, not "default", "none" or "unknownKey" (they name the fallback decisions). Unique across routes. Optional: a route without one is named after its first key, or its first prefix when it has no keys (which must then be a valid name).',
       type: 'string',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       not: { enum: ['default', 'none', 'unknownKey'] },
@@ -206,12 +207,23 @@ export const schema = {
       properties: {
         name: { $ref: '#/definitions/routeName' },
         keys: { type: 'array', minItems: 1, uniqueItems: true, items: { $ref: '#/definitions/keyValue' } },
+        prefixes: {
+          description: 'Key prefixes: a key that starts with one selects the route (an exact key first, then the longest prefix). At most 16 distinct prefix lengths (bytes) across all routes.',
+          type: 'array', minItems: 1, uniqueItems: true, items: { $ref: '#/definitions/keyValue' },
+        },
+        hosts: {
+          description: 'The hosts the route applies to, as the application sends them in :authority (host or host:port, matched case-insensitively; "svc-a" also matches "svc-a" on any port). Absent: every host. A route for the request\'s host with its port wins over one for the host, which wins over one for every host.',
+          type: 'array', minItems: 1, maxItems: 256,
+          items: { type: 'string', minLength: 1, pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$' },
+        },
         destination: { $ref: '#/definitions/destination' },
         requestHeaders: { $ref: '#/definitions/requestHeaders' },
         responseHeaders: { $ref: '#/definitions/responseHeaders' },
       },
-      required: ['keys'],
-      anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }],
+      allOf: [
+        { anyOf: [{ required: ['keys'] }, { required: ['prefixes'] }] },
+        { anyOf: [{ required: ['destination'] }, { required: ['requestHeaders'] }] },
+      ],
       additionalProperties: false,
     },
     default: {
@@ -325,8 +337,8 @@ export const rulesSchema = {
   description:
     'What a rules server serves to a routekey filter with a rulesService (README.md, Live rules): a version and the ' +
     'configuration\'s routes and default, read by the same parser. `npx routekey validate FILE` runs it. As for the ' +
-    'configuration, route names unique across routes, a key used by two routes and duplicate JSON object keys are ' +
-    'checked by the parser only.',
+    'configuration, route names unique across routes, a key (or prefix) used by two routes for one host, the prefix ' +
+    'lengths and duplicate JSON object keys are checked by the parser only.',
   type: 'object',
   properties: {
     version: {

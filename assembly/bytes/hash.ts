@@ -22,3 +22,12 @@ export function hashBytes(ptr: usize, len: usize): u32 {
   }
   return h;
 }
+
+/**
+ * A rule table slot's hash: a key's hashBytes with the slot's scope (rules/layout.ts) mixed in,
+ * so that one key under several scopes spreads over the table. Scope 0 leaves the hash as it is.
+ */
+// @ts-ignore: decorator
+@inline export function scopedHash(h: u32, scope: u32): u32 {
+  return h ^ (scope * 0x9E3779B1);
+}

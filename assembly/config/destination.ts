@@ -9,6 +9,8 @@
 // paths without a scheme are refused, and so are prefixes an upstream could resolve elsewhere:
 // "//", "." and ".." segments, %2e, %2f and %5c (any case). Nothing here aborts.
 
+import { asciiLower } from "../bytes";
+
 export const EXPECTED_DESTINATION = "host, host:port or http(s)://host[:port][/path]";
 
 /** Either (authority, pathPrefix) or `expected` text for the error line. */
@@ -32,7 +34,7 @@ export function parseDestination(s: string): Destination {
   let hasScheme = false;
   const sep = s.indexOf("://");
   if (sep >= 0) {
-    const scheme = s.substring(0, sep).toLowerCase();
+    const scheme = asciiLower(s.substring(0, sep));
     if (scheme != "http" && scheme != "https") return Destination.fail(EXPECTED_DESTINATION);
     rest = s.substring(sep + 3);
     hasScheme = true;

@@ -2,6 +2,7 @@
 // configuration time. Each check returns null when fine, else "expected …" text for the error line.
 
 import { checkAuthority } from "./destination";
+import { asciiLower } from "../bytes";
 
 /** Values and keys may not contain these: they would split or truncate a header. */
 const CR = 0x0D;
@@ -10,16 +11,6 @@ const NUL = 0x00;
 
 /** Header values longer than this (in UTF-8 bytes) are refused. */
 export const MAX_HEADER_VALUE_BYTES = 8192;
-
-/** ASCII lower-casing (header names are ASCII by construction). */
-export function asciiLower(s: string): string {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5A) return s.toLowerCase();
-  }
-  return s;
-}
 
 /** RFC 7230 `tchar`: ALPHA / DIGIT / one of !#$%&'*+-.^_`|~ */
 export function isTokenChar(c: i32): bool {

@@ -92,6 +92,13 @@ export class Route {
     /** The routing-key values that select this route (exact, case-sensitive). */
     public readonly keys: string[],
     public readonly action: Action,
+    /** Key prefixes that select it (a key starting with one; the longest prefix wins). */
+    public readonly prefixes: string[] = [],
+    /**
+     * The hosts (`:authority` as the application sent it, lower-cased, port optional) it applies
+     * to; empty: every host. See rules/match.ts for the order of precedence.
+     */
+    public readonly hosts: string[] = [],
   ) {}
 }
 

@@ -8,7 +8,8 @@
 import { JsonValue, quote } from "../json";
 import { Problem, expected, problem, unknownField, missingField } from "./errors";
 import { checkAuthority } from "./destination";
-import { asciiLower, isToken, checkHeaderValue } from "./headers";
+import { isToken, checkHeaderValue } from "./headers";
+import { asciiLower } from "../bytes";
 
 export const enum Initial {
   /** The configuration's routes serve until the first good document. */

@@ -11,37 +11,50 @@ import { JsonDocument } from "../json";
 export class ConfigSizes {
   /** Routes (the default action is not one). */
   routes: i32 = 0;
-  /** Routing keys of all routes. */
+  /** Table slots: each key and prefix once per host it is scoped to (once when it is not). */
   keys: i32 = 0;
+  /** Hosts listed by host-scoped routes, repeats included. */
+  hosts: i32 = 0;
   /** Header operations of all actions, each destination's `:authority` included. */
   ops: i32 = 0;
   /**
    * UTF-8 bytes of the text the table keeps: route names (twice: the name and its metric), keys,
-   * destinations, header names and values, key sources and the decision header.
+   * prefixes, hosts, destinations, header names and values, key sources and the decision header.
    */
   textBytes: u32 = 0;
 }
 
-/** One route: its name (kept twice: the name and its metric) and `keys` keys of `keyBytes` in all. */
-export function sizeRoute(sizes: ConfigSizes, nameBytes: u32, keys: i32, keyBytes: u32): void {
+/**
+ * One route: its name (kept twice: the name and its metric), `keys` keys and prefixes of
+ * `keyBytes` in all, each kept once and given a slot per host of the `hosts` it lists
+ * (`hostBytes` in all; none: one slot).
+ */
+export function sizeRoute(sizes: ConfigSizes, nameBytes: u32, keys: i32, keyBytes: u32, hosts: i32 = 0, hostBytes: u32 = 0): void {
   sizes.routes++;
-  sizes.keys += keys;
-  sizes.textBytes += 2 * nameBytes + keyBytes;
+  sizes.keys += keys * (hosts > 0 ? hosts : 1);
+  sizes.hosts += hosts;
+  sizes.textBytes += 2 * nameBytes + keyBytes + hostBytes;
 }
 
 /** The native routes array at token `routes`, added to `sizes`. */
 export function sizeRoutes(doc: JsonDocument, routes: i32, sizes: ConfigSizes): void {
   for (let r = routes + 1, end = doc.elementsEnd(routes); r < end; r = doc.end(r)) {
-    let nameBytes: u32 = 0, keys = 0, keyBytes: u32 = 0;
+    let nameBytes: u32 = 0, keys = 0, keyBytes: u32 = 0, hosts = 0, hostBytes: u32 = 0;
+    let named = false;
     for (let k = r + 1, fields = doc.fieldsEnd(r); k < fields; k = doc.end(k + 1)) {
       if (doc.textIs(k, "name")) {
         nameBytes = doc.textBytes(k + 1);
-      } else if (doc.textIs(k, "keys")) {
-        keys = doc.length(k + 1);
-        keyBytes = doc.textBytes(k + 1);
+        named = true;
+      } else if (doc.textIs(k, "keys") || doc.textIs(k, "prefixes")) {
+        keys += doc.length(k + 1);
+        keyBytes += doc.textBytes(k + 1);
+      } else if (doc.textIs(k, "hosts")) {
+        hosts = doc.length(k + 1);
+        hostBytes = doc.textBytes(k + 1);
       }
     }
-    sizeRoute(sizes, nameBytes, keys, keyBytes);
+    // Unnamed: named after its first key or prefix, at most all of their bytes.
+    sizeRoute(sizes, named ? nameBytes : keyBytes, keys, keyBytes, hosts, hostBytes);
     sizeAction(doc, r, sizes);
   }
 }

@@ -1,13 +1,15 @@
 // The per-request path. It reads like the product: find the request's key, look its action up
-// (or take the default, or the unknown-key policy's), apply it (or answer locally), count it, continue; on the way back, say which decision was
-// taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
+// for the request's host (or take the default, or the unknown-key policy's), apply it (or answer
+// locally), count it, continue; on the way back, say which decision was taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
 
 import {
   Context, FilterHeadersStatusValues, LogLevelValues, HeaderMap,
   log, logEnabled, replaceHeaderRaw,
 } from "../sdk";
 import { RuleTable, NO_ACTION } from "../rules/table";
+import { matchKey } from "../rules/match";
 import { KeyBytes, findKey } from "./keys";
+import { RequestHost, readRequestHost } from "./host";
 import { applyAction } from "./apply";
 import { applyResponseOps, sendReply } from "./respond";
 import { StreamRoot } from "./state";
@@ -17,6 +19,8 @@ const UNDECIDED: i32 = NO_ACTION - 1;
 
 /** The request's key while it is looked up: one for all streams (see keys/key.ts). */
 const key = new KeyBytes();
+/** The request's host ids, for host-scoped routes: one for all streams, like the key. */
+const host = new RequestHost();
 
 export class RoutekeyStream extends Context {
   private root: StreamRoot;
@@ -39,7 +43,8 @@ export class RoutekeyStream extends Context {
     // No key: the default. A key that matches no route: the unknown-key policy's action.
     let action = table.defaultAction;
     if (findKey(table, key) >= 0) {
-      action = table.lookup(key.ptr, key.len);
+      readRequestHost(table, host);
+      action = matchKey(table, key.ptr, key.len, host.id, host.bareId);
       if (action == NO_ACTION) {
         this.root.metrics.countUnknownKey();
         action = table.unknownAction;

@@ -1,11 +1,12 @@
 // A hash set of the String tokens of one document, compared by text (UTF-8 bytes, so "a" and
 // "\u0061" are the same). It lives in raw memory and copies no text: the parser uses it for
 // duplicate field names in large objects, the configuration for route names and keys used twice
-// (100k of each must not cost 100k GC strings).
+// (100k of each must not cost 100k GC strings). A string may carry a tag, and then equals only
+// strings of the same tag: the configuration's keys are unique per host and kind (exact or prefix).
 //
-//   slots [capacity × 4 B]  token + 1 (0 = empty)
+//   slots [capacity × 8 B]  token + 1 (0 = empty) | tag
 import { JsonDocument, JsonKind } from "./document";
-import { hashBytes } from "../bytes";
+import { hashBytes, scopedHash } from "../bytes";
 
 export class StringSet {
   private slots: usize = 0;
@@ -21,24 +22,25 @@ export class StringSet {
   }
 
   /**
-   * Adds String token `t` unless a string with the same text is there; false when one was. A token
-   * that is not a string equals nothing and is not kept.
+   * Adds String token `t` with `tag` unless a string with the same text and tag is there; false
+   * when one was. A token that is not a string equals nothing and is not kept.
    */
-  add(t: i32): bool {
+  add(t: i32, tag: u32 = 0): bool {
     const doc = this.doc;
     if (doc.kind(t) != JsonKind.String) return true;
-    let i = this.hash(t) & this.mask;
+    let i = this.hash(t, tag) & this.mask;
     while (true) {
-      const stored = load<u32>(this.slots + (<usize>i << 2));
+      const slot = this.slots + (<usize>i << 3);
+      const stored = load<u32>(slot);
       if (stored == 0) break;
-      if (doc.sameText(<i32>stored - 1, t)) return false;
+      if (load<u32>(slot, 4) == tag && doc.sameText(<i32>stored - 1, t)) return false;
       i = (i + 1) & this.mask;
     }
     if (<u32>(this.size + 1) * 2 > this.mask + 1) {
       this.grow();
-      this.insert(t);
+      this.insert(t, tag);
     } else {
-      store<u32>(this.slots + (<usize>i << 2), <u32>t + 1);
+      this.put(i, t, tag);
     }
     this.size++;
     return true;
@@ -51,19 +53,25 @@ export class StringSet {
     this.mask = 0;
   }
 
-  private hash(t: i32): u32 {
-    return hashBytes(this.doc.textPtr(t), <usize>this.doc.b(t));
+  private hash(t: i32, tag: u32): u32 {
+    return scopedHash(hashBytes(this.doc.textPtr(t), <usize>this.doc.b(t)), tag);
+  }
+
+  private put(i: u32, t: i32, tag: u32): void {
+    const slot = this.slots + (<usize>i << 3);
+    store<u32>(slot, <u32>t + 1);
+    store<u32>(slot, tag, 4);
   }
 
   /** Places a token known to be absent. */
-  private insert(t: i32): void {
-    let i = this.hash(t) & this.mask;
-    while (load<u32>(this.slots + (<usize>i << 2)) != 0) i = (i + 1) & this.mask;
-    store<u32>(this.slots + (<usize>i << 2), <u32>t + 1);
+  private insert(t: i32, tag: u32): void {
+    let i = this.hash(t, tag) & this.mask;
+    while (load<u32>(this.slots + (<usize>i << 3)) != 0) i = (i + 1) & this.mask;
+    this.put(i, t, tag);
   }
 
   private allocate(capacity: u32): void {
-    const bytes = <usize>capacity << 2;
+    const bytes = <usize>capacity << 3;
     this.slots = heap.alloc(bytes);
     memory.fill(this.slots, 0, bytes);
     this.mask = capacity - 1;
@@ -74,8 +82,9 @@ export class StringSet {
     const oldCapacity = this.mask + 1;
     this.allocate(oldCapacity << 1);
     for (let i: u32 = 0; i < oldCapacity; i++) {
-      const stored = load<u32>(old + (<usize>i << 2));
-      if (stored != 0) this.insert(<i32>stored - 1);
+      const slot = old + (<usize>i << 3);
+      const stored = load<u32>(slot);
+      if (stored != 0) this.insert(<i32>stored - 1, load<u32>(slot, 4));
     }
     heap.free(old);
   }

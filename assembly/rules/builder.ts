@@ -10,15 +10,16 @@ import { Action, HeaderOp, HeaderOpKind, KeySource, Route, UnknownKeyPolicy } fr
 import { REPLY_KEY } from "../config/action";
 import { ConfigSink } from "../config/sink";
 import { ConfigSizes } from "../config/sizes";
-import { hashBytes } from "../bytes";
+import { hashBytes, scopedHash } from "../bytes";
 import { Arena, utf8Length } from "./arena";
 import { RuleTable, NO_ACTION, NONE_DECISION } from "./table";
 import { ROUTED_METRIC_PREFIX, DEFAULT_METRIC, METRIC_HASH_LENGTH, metricSafe } from "./metric";
 import {
   HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
-  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, HEADER_SIZE, SPAN_LEN,
-  SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
-  ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, HEADER_HOSTS, HEADER_HOST_MASK,
+  HEADER_PREFIX_LENGTHS, HEADER_PREFIX_COUNT, HEADER_SIZE, SPAN_LEN,
+  SLOT_HASH, SLOT_KEY, SLOT_SCOPE, SLOT_ACTION, SLOT_SIZE, SCOPE_PREFIX, HOST_HASH, HOST_NAME, HOST_ID, HOST_SIZE,
+  ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_SIZE,
   ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT,
   OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
@@ -40,6 +41,12 @@ export class TableBuilder extends ConfigSink {
   private slotsOff: u32 = 0;
   private mask: u32 = 0;
   private actionsOff: u32 = 0;
+  private hostsOff: u32 = 0;
+  /** Host slots - 1; 0 when no route lists hosts. */
+  private hostMask: u32 = 0;
+  private hostCount: u32 = 0;
+  /** The distinct prefix lengths seen (the parser allows MAX_PREFIX_LENGTHS). */
+  private prefixLengths: u32[] = [];
   /** Routes announced by `begin`, and written so far. */
   private announced: i32 = 0;
   private written: i32 = 0;
@@ -52,10 +59,15 @@ export class TableBuilder extends ConfigSink {
     // Capacity: a power of two at least twice the key count keeps probe chains short.
     let capacity: u32 = 8;
     while (capacity < <u32>sizes.keys * 2) capacity <<= 1;
-    let fixed = HEADER_SIZE + capacity * SLOT_SIZE + <u32>(routes + 2) * ACTION_SIZE;
+    let hostCapacity: u32 = 0;
+    if (sizes.hosts > 0) {
+      hostCapacity = 8;
+      while (hostCapacity < <u32>sizes.hosts * 2) hostCapacity <<= 1;
+    }
+    let fixed = HEADER_SIZE + capacity * SLOT_SIZE + hostCapacity * HOST_SIZE + <u32>(routes + 2) * ACTION_SIZE;
     // Beyond the text: per action its operations and up to 3 bytes aligning them, per route the
     // metric prefix and a possible hash suffix (metricSafe); the constants (":authority", "default", its metric, "none", the sources'
-    // records) fit in the last term.
+    // records, the prefix lengths) fit in the last term.
     let variable = sizes.textBytes + <u32>sizes.ops * OP_SIZE + <u32>(routes + 2) * 3 + 64 +
       <u32>routes * (<u32>ROUTED_METRIC_PREFIX.length + METRIC_HASH_LENGTH) + 512;
     this.planned = fixed + variable;
@@ -63,6 +75,8 @@ export class TableBuilder extends ConfigSink {
     arena.reserve(HEADER_SIZE);
     this.slotsOff = arena.reserve(capacity * SLOT_SIZE);
     this.mask = capacity - 1;
+    this.hostsOff = arena.reserve(hostCapacity * HOST_SIZE);
+    this.hostMask = hostCapacity > 0 ? hostCapacity - 1 : 0;
     this.actionsOff = arena.reserve(<u32>(routes + 2) * ACTION_SIZE);
     // Every destination sets :authority: one copy, whatever other names fill the map.
     this.names.set(AUTHORITY, arena.putString(AUTHORITY));
@@ -83,8 +97,17 @@ export class TableBuilder extends ConfigSink {
     // A name of [A-Za-z0-9_-] (every native one) is the end of its metric name: not written twice.
     let nameOff = metric == name ? metricOff + prefixLen : this.arena!.putString(name);
     this.writeAction(index, route.action, nameOff, metricOff, prefixLen + <u32>metric.length);
-    let keys = route.keys;
-    for (let k = 0; k < keys.length; k++) this.insertKey(unchecked(keys[k]), <u32>index);
+    // Each key and prefix once in the block, in a slot per host it is scoped to.
+    // (A host beyond the room announced gets no slots: the parser never lists more.)
+    let hosts = route.hosts;
+    let scopes = new Array<u32>();
+    if (hosts.length == 0) scopes.push(0);
+    for (let h = 0; h < hosts.length; h++) {
+      let id = this.internHost(unchecked(hosts[h]));
+      if (id != 0) scopes.push(id << 1);
+    }
+    this.insertKeys(route.keys, scopes, 0, <u32>index);
+    this.insertKeys(route.prefixes, scopes, SCOPE_PREFIX, <u32>index);
     this.written = index + 1;
   }
 
@@ -142,6 +165,14 @@ export class TableBuilder extends ConfigSink {
     setSpan(arena, HEADER_DECISION, decisionOff, decisionLen);
     setSpan(arena, HEADER_NONE, noneOff, noneLen);
     arena.setU32(HEADER_UNKNOWN, unknownIndex == NO_ACTION ? 0 : <u32>unknownIndex + 1);
+    arena.setU32(HEADER_HOSTS, this.hostsOff);
+    arena.setU32(HEADER_HOST_MASK, this.hostMask);
+    // Longest first: the longest matching prefix wins (rules/match.ts).
+    let lengths = this.prefixLengths;
+    let lengthsOff = arena.reserve(<u32>lengths.length << 2);
+    for (let i = 0; i < lengths.length; i++) arena.setU32(lengthsOff + (<u32>i << 2), unchecked(lengths[i]));
+    arena.setU32(HEADER_PREFIX_LENGTHS, lengthsOff);
+    arena.setU32(HEADER_PREFIX_COUNT, <u32>lengths.length);
     arena.shrink();
     this.table = new RuleTable(arena);
   }
@@ -187,7 +218,6 @@ export class TableBuilder extends ConfigSink {
     setSpan(arena, at + ACTION_PREFIX, prefixOff, prefixLen);
     setSpan(arena, at + ACTION_NAME, nameOff, utf8Length(action.name));
     setSpan(arena, at + ACTION_METRIC, metricOff, metricLen);
-    arena.setU32(at + ACTION_METRIC_ID, 0);
     arena.setU32(at + ACTION_RESPONSE_OPS, responseOff);
     arena.setU32(at + ACTION_RESPONSE_OP_COUNT, <u32>responseOps.length);
     arena.setU32(at + ACTION_REPLY_STATUS, <u32>action.replyStatus);
@@ -233,19 +263,74 @@ export class TableBuilder extends ConfigSink {
     return offset;
   }
 
-  private insertKey(key: string, action: u32): void {
+  /** `keys` (keys or, with SCOPE_PREFIX in `kind`, prefixes) under each of `scopes`. */
+  private insertKeys(keys: string[], scopes: u32[], kind: u32, action: u32): void {
     let arena = this.arena!;
-    let keyOff = arena.putString(key);
-    let keyLen = utf8Length(key);
-    let h = hashBytes(arena.base + keyOff, keyLen);
+    for (let k = 0; k < keys.length; k++) {
+      let key = unchecked(keys[k]);
+      let keyOff = arena.putString(key);
+      let keyLen = utf8Length(key);
+      let h = hashBytes(arena.base + keyOff, keyLen);
+      for (let s = 0; s < scopes.length; s++) this.insertKey(keyOff, keyLen, h, unchecked(scopes[s]) | kind, action);
+      if (kind == SCOPE_PREFIX) addLength(this.prefixLengths, keyLen);
+    }
+  }
+
+  private insertKey(keyOff: u32, keyLen: u32, hash: u32, scope: u32, action: u32): void {
+    let arena = this.arena!;
+    let h = scopedHash(hash, scope);
     let i = h & this.mask;
     // The table is at most half full, so a free slot is always found.
     while (arena.getU32(this.slotsOff + i * SLOT_SIZE + SLOT_ACTION) != 0) i = (i + 1) & this.mask;
     let at = this.slotsOff + i * SLOT_SIZE;
     arena.setU32(at + SLOT_HASH, h);
     setSpan(arena, at + SLOT_KEY, keyOff, keyLen);
+    arena.setU32(at + SLOT_SCOPE, scope);
     arena.setU32(at + SLOT_ACTION, action + 1);
   }
+
+  /** The id of `host` (lower-cased by the parser), written to the host slots the first time; 0: no room. */
+  private internHost(host: string): u32 {
+    let mask = this.hostMask;
+    if (mask == 0) return 0;
+    let arena = this.arena!;
+    let off = arena.putString(host);
+    let len = utf8Length(host);
+    let h = hashBytes(arena.base + off, len);
+    let i = h & mask;
+    while (true) {
+      let at = this.hostsOff + i * HOST_SIZE;
+      let id = arena.getU32(at + HOST_ID);
+      if (id == 0) {
+        // At most half full, so that every probe ends at an empty slot.
+        if ((this.hostCount + 1) * 2 > mask + 1) {
+          arena.length = off;
+          return 0;
+        }
+        arena.setU32(at + HOST_HASH, h);
+        setSpan(arena, at + HOST_NAME, off, len);
+        arena.setU32(at + HOST_ID, ++this.hostCount);
+        return this.hostCount;
+      }
+      if (arena.getU32(at + HOST_HASH) == h && arena.getU32(at + HOST_NAME + SPAN_LEN) == len &&
+          memory.compare(arena.base + arena.getU32(at + HOST_NAME), arena.base + off, len) == 0) {
+        arena.length = off; // listed before: its copy goes
+        return id;
+      }
+      i = (i + 1) & mask;
+    }
+    return 0; // not reached: the host slots are at most half full
+  }
+}
+
+/** Adds `len` to the distinct lengths `lengths`, kept longest first. */
+function addLength(lengths: u32[], len: u32): void {
+  let i = 0;
+  while (i < lengths.length && unchecked(lengths[i]) > len) i++;
+  if (i < lengths.length && unchecked(lengths[i]) == len) return;
+  lengths.push(0);
+  for (let j = lengths.length - 1; j > i; j--) unchecked(lengths[j] = lengths[j - 1]);
+  unchecked(lengths[i] = len);
 }
 
 /** A string's (offset, length) at `at`: a span, see layout.ts. */

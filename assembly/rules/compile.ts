@@ -64,7 +64,12 @@ export function compileConfig(config: Config): RuleTable {
   let routes = config.routes;
   let sizes = new ConfigSizes(); // counts only: the block grows for the text
   sizes.routes = routes.length;
-  for (let i = 0; i < routes.length; i++) sizes.keys += unchecked(routes[i]).keys.length;
+  for (let i = 0; i < routes.length; i++) {
+    let route = unchecked(routes[i]);
+    let hosts = route.hosts.length;
+    sizes.keys += (route.keys.length + route.prefixes.length) * (hosts > 0 ? hosts : 1);
+    sizes.hosts += hosts;
+  }
   let builder = new TableBuilder();
   builder.unknownKey = config.unknownKey;
   builder.unknownAction = config.unknownAction;

@@ -5,17 +5,24 @@
 // Every field is a u32. A "span" is two of them, a string's offset in the block and its UTF-8
 // length (SPAN_LEN bytes after the offset).
 //
-//   header  [48 B]             slots | mask | actions | actionCount | defaultAction+1 | sources
+//   header  [64 B]             slots | mask | actions | actionCount | defaultAction+1 | sources
 //                              | sourceCount | decision (span) | none (span) | unknownKey+1
-//   slots   [capacity × 16 B]  hash | key (span) | action+1 (0 = empty)
-//   actions [count × 64 B]     ops | opCount | prefix (span) | name (span) | metric (span)
-//                              | metricId+1 (0 = not defined yet) | responseOps | responseOpCount
-//                              | replyStatus | replyBody (span) | replyKeyAt | padding
+//                              | hosts | hostMask (0 = no host-scoped route) | prefixLengths | prefixCount
+//   slots   [capacity × 20 B]  hash | key (span) | scope | action+1 (0 = empty)
+//   hosts   [capacity × 16 B]  hash | host (span) | id (0 = empty)
+//   actions [count × 56 B]     ops | opCount | prefix (span) | name (span) | metric (span)
+//                              | responseOps | responseOpCount | replyStatus | replyBody (span)
+//                              | replyKeyAt
 //   then, in the order rules/builder.ts wrote them:
 //   ops     [n × 20 B]         per action: kind | name (span) | value (span), request then response
 //   sources [n × 28 B]         kind | header name (span) | member name (span) | flags | maxBytes
+//   prefixLengths [n × 4 B]    the distinct byte lengths of the key prefixes, longest first
 //   bytes                      the strings, UTF-8, shared where equal (a header name many routes
-//                              set; a route name, which is the end of its metric name)
+//                              set; a route name, which is the end of its metric name; a key
+//                              listed for several hosts; a host several routes list)
+//
+// A slot's scope says which requests its key applies to: host id << 1 (0 = every host), | 1 for a
+// key prefix. The same key may so sit in several slots, one per host (see rules/match.ts).
 //
 // Each offset is the previous one plus its size, so that inserting a field moves the rest.
 
@@ -41,14 +48,32 @@ export const HEADER_DECISION: u32 = HEADER_SOURCE_COUNT + U32;
 export const HEADER_NONE: u32 = HEADER_DECISION + SPAN;
 /** The action for a key present but matching no route, + 1 (0 = pass unchanged). */
 export const HEADER_UNKNOWN: u32 = HEADER_NONE + SPAN;
-export const HEADER_SIZE: u32 = HEADER_UNKNOWN + U32;
+/** The host slots (lower-cased hosts of host-scoped routes → host id). */
+export const HEADER_HOSTS: u32 = HEADER_UNKNOWN + U32;
+/** Host slots - 1; 0 when no route is scoped to hosts (then requests never read :authority). */
+export const HEADER_HOST_MASK: u32 = HEADER_HOSTS + U32;
+/** The distinct key prefix lengths (u32 each, longest first). */
+export const HEADER_PREFIX_LENGTHS: u32 = HEADER_HOST_MASK + U32;
+export const HEADER_PREFIX_COUNT: u32 = HEADER_PREFIX_LENGTHS + U32;
+export const HEADER_SIZE: u32 = HEADER_PREFIX_COUNT + U32;
 
 // --- slot: one routing key of the open-addressing hash table ---
 export const SLOT_HASH: u32 = 0;
 export const SLOT_KEY: u32 = SLOT_HASH + U32;
+/** Host id << 1 (0: any host) | 1 when the key is a prefix: SCOPE_PREFIX. */
+export const SLOT_SCOPE: u32 = SLOT_KEY + SPAN;
 /** The action's index + 1; 0 marks an empty slot. */
-export const SLOT_ACTION: u32 = SLOT_KEY + SPAN;
+export const SLOT_ACTION: u32 = SLOT_SCOPE + U32;
 export const SLOT_SIZE: u32 = SLOT_ACTION + U32;
+/** SLOT_SCOPE's bit for a key prefix. */
+export const SCOPE_PREFIX: u32 = 1;
+
+// --- host slot: one host of host-scoped routes ---
+export const HOST_HASH: u32 = 0;
+export const HOST_NAME: u32 = HOST_HASH + U32;
+/** The host's id (1, 2, …); 0 marks an empty slot. */
+export const HOST_ID: u32 = HOST_NAME + SPAN;
+export const HOST_SIZE: u32 = HOST_ID + U32;
 
 // --- action: what a route (or the default) does ---
 /** Offset of the action's first op record. */
@@ -58,10 +83,8 @@ export const ACTION_OP_COUNT: u32 = ACTION_OPS + U32;
 export const ACTION_PREFIX: u32 = ACTION_OP_COUNT + U32;
 export const ACTION_NAME: u32 = ACTION_PREFIX + SPAN;
 export const ACTION_METRIC: u32 = ACTION_NAME + SPAN;
-/** The host's metric id + 1, written on first use (0 = not defined yet). */
-export const ACTION_METRIC_ID: u32 = ACTION_METRIC + SPAN;
 /** Offset of the action's first response header op record. */
-export const ACTION_RESPONSE_OPS: u32 = ACTION_METRIC_ID + U32;
+export const ACTION_RESPONSE_OPS: u32 = ACTION_METRIC + SPAN;
 export const ACTION_RESPONSE_OP_COUNT: u32 = ACTION_RESPONSE_OPS + U32;
 /** A local reply's status; 0 = the request goes on (every action but a replying `unknownKey`). */
 export const ACTION_REPLY_STATUS: u32 = ACTION_RESPONSE_OP_COUNT + U32;
@@ -69,7 +92,7 @@ export const ACTION_REPLY_STATUS: u32 = ACTION_RESPONSE_OP_COUNT + U32;
 export const ACTION_REPLY_BODY: u32 = ACTION_REPLY_STATUS + U32;
 /** Where the body's first `{key}` starts in it; beyond the body when it has none. */
 export const ACTION_REPLY_KEY_AT: u32 = ACTION_REPLY_BODY + SPAN;
-/** Rounded up to 8 bytes (64 today). */
+/** Rounded up to 8 bytes (56 today). */
 export const ACTION_SIZE: u32 = (ACTION_REPLY_KEY_AT + U32 + 7) & ~7;
 
 // --- op: one header operation ---

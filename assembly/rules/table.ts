@@ -5,17 +5,17 @@
 //
 // The block's layout is declared in layout.ts. The builder writes the block; this file only
 // reads it. The filter never writes a built table: decision counts and their metric ids live in
-// filter/metrics.ts. (The action record's metric-id field below is no longer written by the
-// filter; only table.spec.ts still reads it, until the layout drops it.)
+// filter/metrics.ts. Which slot a request's key and host select first is rules/match.ts's.
 
 import { HeaderOpKind } from "../config/model";
-import { hashBytes } from "../bytes";
+import { hashBytes, scopedHash } from "../bytes";
 import { Arena } from "./arena";
 import {
   HEADER_SLOTS, HEADER_MASK, HEADER_ACTIONS, HEADER_ACTION_COUNT, HEADER_DEFAULT, HEADER_SOURCES,
-  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, SPAN_LEN,
-  SLOT_HASH, SLOT_KEY, SLOT_ACTION, SLOT_SIZE,
-  ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_METRIC_ID, ACTION_SIZE,
+  HEADER_SOURCE_COUNT, HEADER_DECISION, HEADER_NONE, HEADER_UNKNOWN, HEADER_HOSTS, HEADER_HOST_MASK,
+  HEADER_PREFIX_LENGTHS, HEADER_PREFIX_COUNT, SPAN_LEN,
+  SLOT_HASH, SLOT_KEY, SLOT_SCOPE, SLOT_ACTION, SLOT_SIZE, HOST_HASH, HOST_NAME, HOST_ID, HOST_SIZE,
+  ACTION_OPS, ACTION_OP_COUNT, ACTION_PREFIX, ACTION_NAME, ACTION_METRIC, ACTION_SIZE,
   ACTION_RESPONSE_OPS, ACTION_RESPONSE_OP_COUNT, ACTION_REPLY_STATUS, ACTION_REPLY_BODY, ACTION_REPLY_KEY_AT,
   OP_KIND, OP_NAME, OP_VALUE, OP_SIZE, SOURCE_KIND, SOURCE_NAME, SOURCE_MEMBER, SOURCE_FLAGS, SOURCE_MAX, SOURCE_SIZE,
 } from "./layout";
@@ -46,6 +46,11 @@ export class RuleTable {
   private decisionLen: u32 = 0;
   private noneOff: u32 = 0;
   private noneLen: u32 = 0;
+  private hostsOff: u32 = 0;
+  private hostMask: u32 = 0;
+  private prefixLengthsOff: u32 = 0;
+  /** Distinct key prefix lengths (0: no route has prefixes). */
+  prefixCount: i32 = 0;
   /** Streams that still point into this table (see acquire/release). */
   private refs: i32 = 0;
   private retired: bool = false;
@@ -66,6 +71,10 @@ export class RuleTable {
     this.decisionLen = arena.getU32(HEADER_DECISION + SPAN_LEN);
     this.noneOff = arena.getU32(HEADER_NONE);
     this.noneLen = arena.getU32(HEADER_NONE + SPAN_LEN);
+    this.hostsOff = arena.getU32(HEADER_HOSTS);
+    this.hostMask = arena.getU32(HEADER_HOST_MASK);
+    this.prefixLengthsOff = arena.getU32(HEADER_PREFIX_LENGTHS);
+    this.prefixCount = <i32>arena.getU32(HEADER_PREFIX_COUNT);
   }
 
   /** Routes in the table (the actions before the default). */
@@ -74,10 +83,18 @@ export class RuleTable {
     return this.unknownAction >= 0 ? this.unknownAction : this.actionCount;
   }
 
-  /** The action index for the key bytes at ptr..ptr+len, or NO_ACTION. Allocates nothing. */
+  /** The action for the exact key bytes at ptr..ptr+len on any host, or NO_ACTION. */
   lookup(ptr: usize, len: usize): i32 {
+    return this.lookupIn(0, hashBytes(ptr, len), ptr, len);
+  }
+
+  /**
+   * The action of the slot with scope `scope` (layout.ts) whose key is the bytes at ptr..ptr+len
+   * (`hash`: their hashBytes), or NO_ACTION. Allocates nothing.
+   */
+  lookupIn(scope: u32, hash: u32, ptr: usize, len: usize): i32 {
     let base = this.arena.base;
-    let h = hashBytes(ptr, len);
+    let h = scopedHash(hash, scope);
     let mask = this.mask;
     let i = h & mask;
     // Bounded: at most every slot once (the table always has free slots, so it ends earlier).
@@ -85,7 +102,8 @@ export class RuleTable {
       let slot = base + this.slotsOff + i * SLOT_SIZE;
       let action = load<u32>(slot, SLOT_ACTION);
       if (action == 0) return NO_ACTION;
-      if (load<u32>(slot, SLOT_HASH) == h && <usize>load<u32>(slot, SLOT_KEY + SPAN_LEN) == len &&
+      if (load<u32>(slot, SLOT_HASH) == h && load<u32>(slot, SLOT_SCOPE) == scope &&
+          <usize>load<u32>(slot, SLOT_KEY + SPAN_LEN) == len &&
           memory.compare(base + load<u32>(slot, SLOT_KEY), ptr, len) == 0) {
         return <i32>action - 1;
       }
@@ -93,6 +111,32 @@ export class RuleTable {
     }
     return NO_ACTION;
   }
+
+  /** Whether some route is scoped to hosts (only then is a request's :authority read). */
+  get scoped(): bool { return this.hostMask != 0; }
+
+  /** The id of the lower-cased host at ptr..ptr+len, or 0 when no route lists it. */
+  hostId(ptr: usize, len: usize): u32 {
+    let mask = this.hostMask;
+    if (mask == 0) return 0;
+    let base = this.arena.base;
+    let h = hashBytes(ptr, len);
+    let i = h & mask;
+    for (let n: u32 = 0; n <= mask; n++) {
+      let slot = base + this.hostsOff + i * HOST_SIZE;
+      let id = load<u32>(slot, HOST_ID);
+      if (id == 0) return 0;
+      if (load<u32>(slot, HOST_HASH) == h && <usize>load<u32>(slot, HOST_NAME + SPAN_LEN) == len &&
+          memory.compare(base + load<u32>(slot, HOST_NAME), ptr, len) == 0) {
+        return id;
+      }
+      i = (i + 1) & mask;
+    }
+    return 0;
+  }
+
+  /** The i-th distinct key prefix length, longest first (i < prefixCount). */
+  prefixLength(i: i32): usize { return load<u32>(this.arena.base + this.prefixLengthsOff + (<u32>i << 2)); }
 
   // --- readers for the per-request path (pointers are valid while the table is acquired) ---
 
@@ -132,13 +176,6 @@ export class RuleTable {
   replyBodyLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_BODY + SPAN_LEN); }
   /** Where the body's `{key}` starts; >= the body's length when it has none. */
   replyKeyAt(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_REPLY_KEY_AT); }
-  /** The metric id stored in the action record, -1 when none (unused by the filter: see the top). */
-  metricId(action: i32): i64 {
-    let v = load<u32>(this.actionAt(action), ACTION_METRIC_ID);
-    return v == 0 ? -1 : <i64>(v - 1);
-  }
-  setMetricId(action: i32, id: u32): void { store<u32>(this.actionAt(action), id + 1, ACTION_METRIC_ID); }
-
   private sourceAt(source: i32): usize { return this.arena.base + this.sourcesOff + <u32>source * SOURCE_SIZE; }
   sourceKind(source: i32): u32 { return load<u32>(this.sourceAt(source), SOURCE_KIND); }
   sourceNamePtr(source: i32): usize { return this.arena.base + load<u32>(this.sourceAt(source), SOURCE_NAME); }

@@ -38,6 +38,11 @@ const INEXPRESSIBLE: Record<string, string> = {
   'header ops: a name set and added': 'uniqueness of a name across set, add and remove',
   'header ops: a name set and removed': 'uniqueness of a name across set, add and remove',
   'header ops: a name removed twice': 'case-insensitive uniqueness of array items',
+  'hosts: listed twice in any case': 'case-insensitive uniqueness of array items',
+  'hosts: a key taken for that host': 'uniqueness of (key, host) pairs across routes',
+  'prefixes: taken twice': 'uniqueness of prefixes across routes',
+  'prefixes: first prefix not a name': 'the first prefix as the default name (see the first key above)',
+  'prefixes: more than 16 distinct lengths': 'a count of distinct string lengths across routes',
 };
 
 test('schema: routekey.schema.json is what schema/generate.ts writes', () => {

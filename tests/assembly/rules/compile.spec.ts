@@ -5,6 +5,7 @@ import { parseConfig, parseConfigBytes } from "../../../assembly/config/parse";
 import { compileConfiguration, compileConfig } from "../../../assembly/rules/compile";
 import { TableBuilder } from "../../../assembly/rules/builder";
 import { RuleTable } from "../../../assembly/rules/table";
+import { matchKey } from "../../../assembly/rules/match";
 import { CONFIG_CASES } from "../config-cases";
 import { Mutator } from "../mutate";
 
@@ -31,15 +32,19 @@ function tableText(t: RuleTable): string {
   for (let s = 0; s < t.sourceCount; s++) {
     parts.push("source " + t.sourceKind(s).toString() + " " + str(t.sourceNamePtr(s), t.sourceNameLen(s)));
   }
+  parts.push("scoped " + t.scoped.toString() + " prefix lengths " + t.prefixCount.toString());
   if (t.hasDecisionHeader()) {
     parts.push("decision " + str(t.decisionNamePtr(), t.decisionNameLen()) + " " + str(t.noneDecisionPtr(), t.noneDecisionLen()));
   }
   return parts.join("\n");
 }
 
-function lookup(t: RuleTable, key: string): i32 {
+/** The action for `key` sent to `host` ("": a host no route lists). */
+function lookup(t: RuleTable, key: string, host: string = ""): i32 {
   const b = String.UTF8.encode(key);
-  return t.lookup(changetype<usize>(b), <usize>b.byteLength);
+  const h = String.UTF8.encode(host);
+  const id = t.hostId(changetype<usize>(h), <usize>h.byteLength);
+  return matchKey(t, changetype<usize>(b), <usize>b.byteLength, id, id);
 }
 
 /** Compiles `src` both ways; fails the test where they differ. */
@@ -54,8 +59,13 @@ function agree(name: string, src: string): void {
   if (config === null || table === null) return;
   expect(tableText(table)).toBe(tableText(compileConfig(config)), name);
   for (let r = 0; r < config.routes.length; r++) {
-    const keys = config.routes[r].keys;
-    for (let k = 0; k < keys.length; k++) expect(lookup(table, keys[k])).toBe(r, name);
+    const route = config.routes[r];
+    const hosts = route.hosts.length > 0 ? route.hosts : [""];
+    for (let h = 0; h < hosts.length; h++) {
+      for (let k = 0; k < route.keys.length; k++) expect(lookup(table, route.keys[k], hosts[h])).toBe(r, name);
+      // A key made of the prefix and more: no other route of these cases has it.
+      for (let k = 0; k < route.prefixes.length; k++) expect(lookup(table, route.prefixes[k] + "~", hosts[h])).toBe(r, name);
+    }
   }
 }
 

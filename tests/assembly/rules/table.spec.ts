@@ -77,15 +77,6 @@ describe("RuleTable", () => {
     expect(str(t.noneDecisionPtr(), t.noneDecisionLen())).toBe("none");
   });
 
-  it("remembers metric ids given by the host", () => {
-    let t = compileConfig(makeConfig(2, false));
-    expect(t.metricId(1)).toBe(-1);
-    t.setMetricId(1, 0);
-    expect(t.metricId(1)).toBe(0);
-    t.setMetricId(0, 77);
-    expect(t.metricId(0)).toBe(77);
-  });
-
   it("handles keys with multi-byte UTF-8 and equal hashes of different lengths", () => {
     let routes = [new Route("u", ["grüße", "日本"], new Action("u", "u.svc", null, []))];
     let t = compileConfig(new Config([new KeySource(KeySourceKind.Header, "k")], routes, null, null));

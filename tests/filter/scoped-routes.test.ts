@@ -1,0 +1,102 @@
+// Routes per service (`hosts`) and key prefixes (issue 9 items 2 and 3), through the built module:
+// the README example, the host calls they cost, a live rules document using them, and the
+// refusals that name the route already holding a (key, host) pair.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startsClosedAfterTests, request, header, counter } from '../helpers/routekey.ts';
+import { Clock, liveConfig, manual, advance, answer, ok200 } from '../helpers/rules.ts';
+
+const start = startsClosedAfterTests();
+
+function readmeExample(): string {
+  const blocks = [...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)];
+  const block = blocks.map((m) => m[1]).find((b) => b.includes('"name": "cart-alice"'));
+  assert.ok(block, 'README has the per-service example');
+  return block;
+}
+
+type H = [string, string][];
+
+function decide(p: any, authority: string, key: string) {
+  const r = request(p, [[':authority', authority], [':path', '/'], ['baggage', `routing-key=${key}`]]);
+  return { authority: header(r.req.headers, ':authority'), route: header(r.resp.headers, 'x-routekey-route'), req: r.req.headers as H };
+}
+
+test('README example: one key, a sandbox per service, baselines for the rest', async () => {
+  const p = await start(readmeExample());
+  const rows: [string, string, string, string][] = [
+    ['cart:8080', 'alice', 'cart-alice', 'cart-alice.shop.svc.cluster.local:8080'],
+    ['Cart.Shop.svc.cluster.local', 'alice', 'cart-alice', 'cart-alice.shop.svc.cluster.local:8080'],
+    ['payments:8080', 'alice', 'payments-alice', 'payments-alice:8080'],
+    ['payments:9090', 'alice', 'trace', 'payments:9090'],
+    ['search', 'alice', 'trace', 'search'],
+    ['cart', 'pr-42', 'cart-preview', 'cart-preview:8080'],
+    ['search', 'pr-42', 'none', 'search'],
+    ['cart', 'carol', 'none', 'cart'],
+  ];
+  for (const [authority, key, route, to] of rows) {
+    const d = decide(p, authority, key);
+    assert.equal(d.route, route, `${authority} ${key}`);
+    assert.equal(d.authority, to, `${authority} ${key}`);
+  }
+  assert.equal(header(decide(p, 'search', 'bob').req, 'x-debug-trace'), '1');
+  assert.equal(counter(p, 'routekey.routed.route.cart-alice'), 2);
+  assert.equal(counter(p, 'routekey.routed.route.trace'), 3);
+});
+
+test(':authority is read only when some route lists hosts, and once', async () => {
+  const reads = async (config: object) => {
+    const p = await start(config);
+    request(p, [[':authority', 'cart'], ['x-env', 'k']]);
+    const before = p.hostCalls().length;
+    request(p, [[':authority', 'cart:8080'], ['x-env', 'k']]);
+    const calls = p.hostCalls().slice(before).filter((c: any) => c.name === 'proxy_get_header_map_value');
+    const before2 = p.hostCalls().length;
+    request(p, [[':authority', 'cart']]);
+    const keyless = p.hostCalls().slice(before2).filter((c: any) => c.name === 'proxy_get_header_map_value').length;
+    return { keyed: calls.length, keyless };
+  };
+  const plain = await reads({ key: 'x-env', routes: [{ name: 'a', keys: ['k'], destination: 'a.svc' }] });
+  assert.deepEqual(plain, { keyed: 1, keyless: 1 }, 'no hosts: the key read only');
+  const scoped = await reads({ key: 'x-env', routes: [{ name: 'a', keys: ['k'], hosts: ['cart'], destination: 'a.svc' }] });
+  assert.deepEqual(scoped, { keyed: 2, keyless: 1 }, 'hosts: the key, then :authority; none without a key');
+});
+
+test('a live rules document may scope routes and use prefixes; the swap brings them in', async () => {
+  const clock = new Clock();
+  const p = await start(liveConfig({}, { decisionHeader: 'x-routekey-route' }), manual(clock));
+  advance(p, clock, 250);
+  answer(p, ok200(JSON.stringify({
+    version: 'v1',
+    routes: [
+      { name: 'a-pr', prefixes: ['pr-'], hosts: ['svc-a'], destination: 'a-pr.svc' },
+      { name: 'pr', prefixes: ['pr-'], destination: 'pr.svc' },
+    ],
+  })));
+  const on = (authority: string) => {
+    const s = p.createStream();
+    const req = s.onRequestHeaders([[':authority', authority], [':path', '/'], ['x-env', 'pr-9']], true);
+    s.onResponseHeaders([[':status', '200']], true);
+    s.complete();
+    return header(req.headers, ':authority');
+  };
+  assert.equal(on('svc-a'), 'a-pr.svc');
+  assert.equal(on('svc-b'), 'pr.svc');
+});
+
+test('refusals name the field and the route that holds the (key, host) pair', async () => {
+  const refused = (re: RegExp) => (e: any) => { assert.match(e.logs.map((l: any) => l.message).join('\n'), re); return true; };
+  await assert.rejects(start({ key: 'x', routes: [
+    { name: 'a', keys: ['k'], hosts: ['svc-a'], destination: 'a.svc' },
+    { name: 'b', keys: ['k'], hosts: ['SVC-A'], destination: 'b.svc' }] }),
+  refused(/routes\[1\]\.keys\[0\]: key "k" for host "svc-a" is already used by route "a"/));
+  await assert.rejects(start({ key: 'x', routes: [{ name: 'a', keys: ['k'], hosts: ['*.svc'], destination: 'a.svc' }] }),
+    refused(/routes\[0\]\.hosts\[0\]: expected a host or host:port/));
+  // The same key for other hosts, and for every host, is fine.
+  const p = await start({ key: 'x', routes: [
+    { name: 'a', keys: ['k'], hosts: ['svc-a'], destination: 'a.svc' },
+    { name: 'b', keys: ['k'], hosts: ['svc-b'], destination: 'b.svc' },
+    { name: 'c', keys: ['k'], destination: 'c.svc' }] });
+  assert.equal(header(request(p, [[':authority', 'svc-b'], ['x', 'k']]).req.headers, ':authority'), 'b.svc');
+});
