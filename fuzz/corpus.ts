@@ -25,6 +25,14 @@ export const NATIVE: Json[] = [
     default: { requestHeaders: { add: { 'x-a': '1' } } },
   },
   { key: ':authority', routes: [{ name: 'a', keys: ['a'], destination: 'a.svc' }], decisionHeader: 'X-Route' },
+  {
+    key: [{ baggage: 'routing-key' }],
+    routes: [
+      { name: 'cart-alice', keys: ['alice'], hosts: ['cart', 'cart.shop.svc.cluster.local:8080'], destination: 'cart-alice:8080' },
+      { name: 'cart-pr', prefixes: ['pr-'], hosts: ['CART'], destination: 'cart-pr:8080' },
+      { name: 'trace', keys: ['alice'], prefixes: ['pr-1'], requestHeaders: { set: { 'x-trace': '1' } } },
+    ],
+  },
 ];
 
 export const ORIGINAL: Json[] = [
@@ -58,6 +66,8 @@ export const DOCS: Json[] = [
     routes: [
       { name: 'dev', keys: ['dev', 'd'], destination: 'http://dev.svc/api', requestHeaders: { set: { 'x-s': 'dev' }, add: { 'x-t': '1' } } },
       { name: 'h', keys: ['h'], requestHeaders: { set: { host: 'h.example:8080' } } },
+      { name: 'h-a', keys: ['h'], hosts: ['app.local'], destination: 'h-a.svc' },
+      { prefixes: ['pr-'], hosts: ['app.local'], destination: 'pr.svc' },
     ],
   },
 ];

@@ -63,11 +63,15 @@ const REQUEST_CONFIG = {
     { name: 'dev', keys: ['dev'], destination: 'dev.svc:8080', requestHeaders: { set: { 'x-routed': 'dev' }, add: { 'x-t': '1' }, remove: ['x-debug'] } },
     { name: 'pr', keys: ['pr'], destination: 'http://pr.svc/api' },
     { name: 'h', keys: ['h'], requestHeaders: { set: { Host: 'h.example:8443' } } },
+    // Scoped and prefix routes: requests to app.local (any case, any port) read :authority.
+    { name: 'dev-app', keys: ['dev', 'h'], hosts: ['app.local', 'other.local:8080'], destination: 'dev-app.svc:8080' },
+    { name: 'preview', prefixes: ['pr-', 'p'], hosts: ['app.local'], destination: 'preview.svc' },
+    { name: 'pr-any', prefixes: ['pr-'], destination: 'pr-any.svc' },
   ],
   default: { destination: 'baseline.svc:8080' },
   decisionHeader: 'x-routekey-route',
 };
-const REQUEST_KEYS = ['dev', 'pr', 'h', ''];
+const REQUEST_KEYS = ['dev', 'pr', 'h', '', 'pr-7', 'p'];
 
 const LIVE_CONFIG = { ...LIVE_BASE, rulesService: { ...LIVE_BASE.rulesService, maxBytes: 65536 } };
 

@@ -25,9 +25,12 @@ export function hostilePath(r: Rng, maxBytes: number): string {
 }
 
 /** A request for routing keys `keys` (the configured ones, so some requests route). */
+/** Hosts the request configuration's scoped routes list, in other cases and ports, and others. */
+const AUTHORITIES = ['app.local', 'APP.Local:8080', 'app.local:', 'other.local:8080', 'other.local', '[::1]:80', 'app.local.'];
+
 export function hostileRequest(r: Rng, keys: string[], maxPath: number): HeaderList {
   const h: HeaderList = [];
-  if (!r.chance(0.05)) h.push([':authority', r.chance(0.8) ? 'app.local' : bytes(r, 300)]);
+  if (!r.chance(0.05)) h.push([':authority', r.chance(0.8) ? r.pick(AUTHORITIES) : bytes(r, 300)]);
   if (!r.chance(0.05)) h.push([':path', r.chance(0.5) ? '/hello?q=1' : hostilePath(r, maxPath)]);
   h.push([':method', r.chance(0.9) ? 'GET' : bytes(r, 20)]);
   const key = (): string => (keys.length > 0 && r.chance(0.6) ? r.pick(keys) : bytes(r, r.chance(0.05) ? 65536 : 200));
@@ -42,10 +45,13 @@ export function hostileRequest(r: Rng, keys: string[], maxPath: number): HeaderL
 export function largestRequests(keys: string[], maxPath: number): HeaderList[] {
   const big = 'k'.repeat(65536);
   return [
-    [[':authority', 'app.local'], [':path', '/' + 'p'.repeat(maxPath - 1)], ['x-env', keys[0] ?? 'k']],
-    [[':authority', 'app.local'], [':path', '/' + 'p'.repeat(maxPath - 1)], ['x-env', keys[1] ?? 'k']],
+    // Longest paths on every route (a prefixed destination grows the path scratch): on a host no
+    // scoped route lists, and on one they do.
+    ...['app.local', 'elsewhere.local'].flatMap((authority): HeaderList[] => keys.map((k) => [
+      [':authority', authority], [':path', '/' + 'p'.repeat(maxPath - 1)], ['x-env', k || 'k']])),
     [[':authority', 'app.local'], [':path', '/'], ['x-env', keys[1] ?? 'k'], ['x-sandbox', big]],
     [[':authority', 'app.local'], [':path', '/'], ['x-env', big], ['x-sandbox', big], ['environment', big]],
+    [[':authority', 'A'.repeat(65536)], [':path', '/'], ['x-env', keys[0] ?? 'k']],
     [[':authority', 'app.local'], [':path', '/'], ...Array.from({ length: 1000 }, (_, i): [string, string] => [`x-${i}`, 'v'.repeat(200)])],
   ];
 }
