@@ -5,11 +5,14 @@
 // already UTF-8 in the rule table), so an unused route costs Envoy no stat.
 //
 // Slots, 8 bytes each (count | metric id + 1, 0 = not defined yet), in one raw block sized when
-// a table is adopted: FIXED slots (passthrough, unknown key, local reply, path too long), then one per action.
+// a table is adopted: FIXED slots (passthrough, unknown key, local reply, path too long), then one
+// per action, then one per key source (the source that yielded the key; its counter's name is
+// built from the table when it is defined, rules/metric.ts keySourceMetric).
 // A table swap (adopt) flushes the old table's counts first, so none is lost.
 
 import { RuleTable } from "../rules/table";
-import { PASSTHROUGH_METRIC, UNKNOWN_KEY_METRIC, LOCAL_REPLY_METRIC, PATH_TOO_LONG_METRIC } from "../rules/metric";
+import { PASSTHROUGH_METRIC, UNKNOWN_KEY_METRIC, LOCAL_REPLY_METRIC, PATH_TOO_LONG_METRIC, keySourceMetric } from "../rules/metric";
+import { KeySourceKind } from "../config/model";
 import { defineCounter, defineCounterRaw, incrementCounter } from "../sdk";
 import { Duty } from "../ticks/scheduler";
 
@@ -28,12 +31,22 @@ function fixedName(slot: i32): string {
     : slot == LOCAL_REPLY ? LOCAL_REPLY_METRIC : PATH_TOO_LONG_METRIC;
 }
 
+/** Key source `s`'s counter name, built when the counter is defined (not per request). */
+function sourceMetric(table: RuleTable, s: i32): string {
+  let kind = table.sourceKind(s);
+  let header = kind == KeySourceKind.Header; // named by its header; the others by their member
+  return keySourceMetric(kind, String.UTF8.decodeUnsafe(header ? table.sourceNamePtr(s) : table.sourceMemberPtr(s),
+    header ? table.sourceNameLen(s) : table.sourceMemberLen(s)));
+}
+
 export class DecisionMetrics extends Duty {
   private block: usize = 0;
   private slots: i32 = 0;
   /** Slots the block has room for (at least `slots`). */
   private capacity: i32 = 0;
   private table: RuleTable | null = null;
+  /** The first key source slot (after the action slots). */
+  private sourceBase: i32 = 0;
   private dirty: bool = false;
 
   constructor() {
@@ -56,7 +69,11 @@ export class DecisionMetrics extends Duty {
     // heap does not fragment around the tables being swapped); none without a table, when nothing
     // counts (streams pass unchanged). Ids restart too: each counter is defined again on its next
     // count (Envoy gives the same id for the same name).
-    let n = table !== null ? FIXED + table.actionCount : 0;
+    let n = 0;
+    if (table !== null) {
+      this.sourceBase = FIXED + table.actionCount;
+      n = this.sourceBase + table.sourceCount;
+    }
     if (n > this.capacity || n == 0) {
       heap.free(this.block);
       this.block = n != 0 ? heap.alloc(<usize>n << 3) : 0;
@@ -75,6 +92,8 @@ export class DecisionMetrics extends Duty {
   countPathTooLong(): void { this.bump(PATH_TOO_LONG); }
   /** `action` of the adopted table was taken. */
   countAction(action: i32): void { this.bump(FIXED + action); }
+  /** Key source `source` of the adopted table yielded the request's key (keys/index.ts findKey; `source` >= 0). */
+  countKeySource(source: i32): void { this.bump(this.sourceBase + source); }
 
   @inline private bump(slot: i32): void {
     if (<u32>slot < <u32>this.slots) {
@@ -111,7 +130,11 @@ export class DecisionMetrics extends Duty {
       id = defineCounter(fixedName(i));
     } else {
       let table = this.table;
-      if (table !== null) id = defineCounterRaw(table.metricNamePtr(i - FIXED), table.metricNameLen(i - FIXED));
+      let a = i - FIXED;
+      if (table !== null) {
+        id = a < table.actionCount ? defineCounterRaw(table.metricNamePtr(a), table.metricNameLen(a))
+          : defineCounter(sourceMetric(table, a - table.actionCount));
+      }
     }
     if (id >= 0) store<u32>(p, <u32>id + 1, 4);
     return id;

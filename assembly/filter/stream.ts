@@ -42,7 +42,9 @@ export class RoutekeyStream extends Context {
 
     // No key: the default. A key that matches no route: the unknown-key policy's action.
     let action = table.defaultAction;
-    if (findKey(table, key) >= 0) {
+    let source = findKey(table, key);
+    if (source >= 0) {
+      this.root.metrics.countKeySource(source);
       readRequestHost(table, host);
       action = matchKey(table, key.ptr, key.len, host.id, host.bareId);
       if (action == NO_ACTION) {

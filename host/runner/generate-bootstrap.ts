@@ -83,7 +83,13 @@ export function generateBootstrap(spec: GeneratedBootstrapSpec): Json {
         load_assignment: { cluster_name: c.name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(c) } }] }] },
       })),
     },
-    stats_config: { stats_tags: [{ tag_name: 'route', regex: '^wasmcustom\\.routekey\\.routed(\\.route\\.([A-Za-z0-9_-]+))$' }] },
+    // The `route` and `key_source` labels, as envoy/envoy.yaml gives them.
+    stats_config: {
+      stats_tags: [
+        { tag_name: 'route', regex: '^wasmcustom\\.routekey\\.routed(\\.route\\.([A-Za-z0-9_-]+))$' },
+        { tag_name: 'key_source', regex: '^wasmcustom\\.routekey\\.keyed(\\.key_source\\.([a-z]+\\.[A-Za-z0-9_-]+))$' },
+      ],
+    },
     admin: { address: socket(spec.admin) },
   };
 }

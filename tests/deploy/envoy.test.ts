@@ -123,7 +123,7 @@ test('envoy.yaml: clusters are STRICT_DNS to the compose services on 8080', () =
 
 test('envoy.yaml: stats_tags turns routekey.routed.route.<name> into a route label', () => {
   const tags = bootstrap.stats_config.stats_tags;
-  assert.deepEqual(tags.map((t: Any) => t.tag_name), ['route', 'reason']);
+  assert.deepEqual(tags.map((t: Any) => t.tag_name), ['route', 'reason', 'key_source']);
   const re = new RegExp(tags[0].regex);
   // Envoy: the first capture group is cut from the name, the second is the tag value.
   const extract = (name: string) => {

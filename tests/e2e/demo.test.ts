@@ -69,6 +69,8 @@ describe('envoy/envoy.yaml through the runner, real filter', { skip, timeout: 30
     assert.match(prom, /^# TYPE routekey_routed counter$/m);
     assert.match(prom, /^routekey_routed\{route="dev"\} [1-9]\d*$/m);
     assert.match(prom, /^routekey_default [1-9]\d*$/m);
+    // The key came from the `environment` header source: a key_source label (envoy.yaml's stats_tags).
+    assert.match(prom, /^routekey_keyed\{key_source="header\.environment"\} [1-9]\d*$/m);
   });
 
   test('/ready and /logging', async () => {

@@ -51,8 +51,9 @@ test('counts appear after the tick, by delta, and lag by at most one tick', asyn
   now = 2000;
   p.tick();
   const flushed = p.hostCalls().slice(before).filter((c) => c.name === 'proxy_increment_metric');
-  assert.equal(flushed.length, 1, 'one increment per counter that moved');
+  assert.equal(flushed.length, 2, 'one increment per counter that moved: the route and the key source');
   assert.equal(stored(p, 'routekey.routed.route.dev'), 4);
+  assert.equal(stored(p, 'routekey.keyed.key_source.header.x-env'), 5, 'every request that carried a key');
   assert.deepEqual(p.violations(), []);
 });
 

@@ -32,7 +32,7 @@ describe('bootstrap reader', () => {
     const vhosts = b.listeners[0]!.routeTable.virtualHosts.map((v) => v.name);
     assert.ok(vhosts.includes('default.demo') && vhosts.includes('dev.demo'), vhosts.join());
     assert.deepEqual([...b.clusters.keys()].sort(), ['default', 'dev', 'routekey-rules'], 'the upstreams and the rules server');
-    assert.deepEqual(b.statsTags.map((t) => t.name), ['route', 'reason']);
+    assert.deepEqual(b.statsTags.map((t) => t.name), ['route', 'reason', 'key_source']);
     assert.equal(b.listeners[0]!.wasmFilters[0]!.rootId, 'routekey');
   });
 
