@@ -67,6 +67,18 @@ function liveRules(r: Results): string {
     ]));
 }
 
+function scoped(r: Results): string {
+  if (!Array.isArray(r.scoped) || r.scoped.length === 0) return '_Not measured yet: run `npm run bench`._';
+  const rows = rowsOf(r, 'scoped');
+  return table(
+    ['routes', 'ns/request, maps stub', 'against 10 routes', 'host calls/request', 'configure', 'linear memory', 'rule table'],
+    rows.map((row) => [
+      group(num(row, 'routes')), `${num(row, 'ns_maps_stub')} ± ${num(row, 'ns_maps_spread')}`,
+      typeof row.over_10_routes === 'number' ? `${row.over_10_routes.toFixed(2)}×` : '–',
+      String(num(row, 'host_calls')), ms(num(row, 'configure_ms')), kib(num(row, 'memory_kib')), bytes(num(row, 'table_bytes')),
+    ]));
+}
+
 function runnerLoad(r: Results): string {
   const load = r.runner_load as { date?: string; concurrency?: number; variants?: Row[] } | undefined;
   if (!load || !Array.isArray(load.variants) || load.variants.length === 0) return '_Not measured yet: run `npm run bench:runner-load`._';
@@ -83,6 +95,7 @@ function runnerLoad(r: Results): string {
 export const TABLES: Record<string, (r: Results) => string> = {
   'per-request': perRequest,
   'live-rules': liveRules,
+  scoped,
   'runner-load': runnerLoad,
 };
 

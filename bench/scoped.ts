@@ -3,15 +3,15 @@
 // must not grow with the route count (issue 9: 100k scoped rules within 1.2× of 10), because each
 // (key, host) pair is one slot of the table and a request probes at most 3 × (1 + prefix lengths).
 //
-// Routes: S services × K sandbox keys, route i scoped to host svc-(i mod S) with key
-// sb-(i div S), plus one prefix route per service ("pr-" → its preview) and one for every host.
+// Routes: S (5) services × K sandbox keys, route i scoped to host svc-(i mod S) with key
+// sb-(i div S), plus one prefix route per service ("pr-" → its preview).
 // Requests, in turn: a service's own sandbox key (routed), a preview key (prefix), a key no route
 // of that service has (unknown), no key. The host is the 'maps' stub of bench/per-request.ts.
 import fs from 'node:fs';
 import { load, WASM_PATH, REQUESTS, ROUNDS, WARMUP, type Loaded } from './per-request.ts';
 import { summary } from './stats.ts';
 
-const SERVICES = 10;
+const SERVICES = 5;
 
 function config(routes: number): string {
   const keysPerService = Math.max(1, Math.floor((routes - SERVICES) / SERVICES));
