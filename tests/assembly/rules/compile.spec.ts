@@ -121,6 +121,12 @@ describe("compileConfiguration", () => {
       '"v/' + i.toString() + '":{"patch":[{"key":"a","val":1},{"key":"b","val":true},{"key":"c","val":null},' +
       '{"key":"d","val":false},{"key":"Host","val":"h"}]}') + "}}")).toBe(true);
     expect(fitsAsPlanned('{"key":"k","rewrites":{"é😀":{}}}')).toBe(true);
+    // Routes per service: each key once, a slot per host, each host once however many list it.
+    expect(fitsAsPlanned('{"key":"k","routes":[' + routes(3000, (i: i32): string =>
+      '{"name":"r' + i.toString() + '","keys":["' + i.toString() + '"],"prefixes":["p' + i.toString() + '"],' +
+      '"hosts":["svc-' + (i % 5).toString() + '","svc-' + (i % 5).toString() + '.ns.svc.cluster.local:8080"],"destination":"d"}') + ']}')).toBe(true);
+    expect(fitsAsPlanned('{"key":"k","routes":[' + routes(3000, (i: i32): string =>
+      '{"keys":["k' + i.toString() + '"],"hosts":["svc-' + i.toString() + '"],"destination":"d"}') + ']}')).toBe(true);
     // Values that are not metric-safe: key, name and metric each take the value's length.
     expect(fitsAsPlanned('{"key":"k","rewrites":{' + routes(300, (i: i32): string =>
       '"' + "v/".repeat(30) + i.toString() + '":{}') + "}}")).toBe(true);
