@@ -52,12 +52,13 @@ export const schema = {
   title: 'routekey filter configuration',
   description:
     'The routekey proxy-wasm filter configuration (README.md, Configuration): the native form (key, routes, default, ' +
-    'unknownKey, decisionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
+    'unknownKey, decisionHeader, rulesService, versionHeader) or the original dispatcher form (key, destination, rewrites). The filter\'s own parser is the ' +
     'authority: `npx routekey validate FILE` runs it. Rules this schema cannot express, checked by the parser only: ' +
     'route names unique across routes; a key (or prefix) used by two different routes for one host; at most 16 distinct ' +
     'prefix lengths; duplicate JSON object keys; lengths counted in ' +
     'UTF-8 bytes (the schema counts characters); a non-string patch value is checked as its JSON text; a header name ' +
-    'used twice in one requestHeaders (set, add, remove; names are case-insensitive).',
+    'used twice in one requestHeaders (set, add, remove; names are case-insensitive); versionHeader naming the same header ' +
+    'as decisionHeader.',
   oneOf: [{ $ref: '#/definitions/native' }, { $ref: '#/definitions/dispatcher' }],
   definitions: {
     keyHeaderName: {
@@ -252,6 +253,12 @@ export const schema = {
         unknownKey: { $ref: '#/definitions/unknownKey' },
         decisionHeader: { $ref: '#/definitions/responseHeaderName' },
         rulesService: { $ref: '#/definitions/rulesService' },
+        versionHeader: {
+          description:
+            'A response header carrying the version of the rules the request was decided with: a rules document\'s ' +
+            '"version", or "inline" for the configuration\'s own routes. Not the same header as decisionHeader.',
+          allOf: [{ $ref: '#/definitions/responseHeaderName' }],
+        },
       },
       required: ['key'],
       additionalProperties: false,

@@ -87,6 +87,8 @@ export function parseForm(root: JsonValue, form: ConfigForm, sink: ConfigSink): 
   const sources = top.sources;
   if (sources === null) return missingField(unchecked(form.fields[KEY_FIELD]));
   if (top.routeCount == 0 && top.defaultAction === null && !top.routesOptional) return problem(form.nothingToRoute);
+  const version = sink.versionHeader; // native versionHeader, lower-cased as decisionHeader is
+  if (version !== null && version == top.decisionHeader) return new Problem("versionHeader", "expected a header other than decisionHeader");
   sink.end(sources, top.defaultAction, top.decisionHeader);
   return null;
 }

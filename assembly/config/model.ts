@@ -116,6 +116,8 @@ export class Config {
     public readonly unknownKey: UnknownKeyPolicy = UnknownKeyPolicy.Default,
     /** The unknown-key action when `unknownKey` is Action. */
     public readonly unknownAction: Action | null = null,
+    /** Lower-cased response header carrying the rules version (`versionHeader`), or null. */
+    public readonly versionHeader: string | null = null,
   ) {}
 }
 

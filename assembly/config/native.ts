@@ -1,4 +1,5 @@
-// The native form: `{"key", "routes"?, "default"?, "decisionHeader"?, "rulesService"?, "unknownKey"?}`.
+// The native form: `{"key", "routes"?, "default"?, "decisionHeader"?, "rulesService"?, "unknownKey"?,
+// "versionHeader"?}`.
 import { JsonDocument, JsonKind, JsonValue } from "../json";
 import { KeySource, UNKNOWN_KEY_NAME, UnknownKeyPolicy } from "./model";
 import { Parsed, Problem, expected, problem } from "./errors";
@@ -18,6 +19,7 @@ const DEFAULT = 2;
 const UNKNOWN_KEY = 3;
 const DECISION_HEADER = 4;
 const RULES_SERVICE = 5;
+const VERSION_HEADER = 6;
 
 const DEFAULT_FIELDS = "destination, requestHeaders, responseHeaders";
 const UNKNOWN_KEY_FIELDS = "destination, requestHeaders, responseHeaders, reply";
@@ -25,7 +27,7 @@ const UNKNOWN_KEY_FIELDS = "destination, requestHeaders, responseHeaders, reply"
 /** Exported for the rules document (document.ts), whose fields 1 to 3 are these routes, default and unknownKey. */
 export class NativeForm extends ConfigForm {
   constructor(
-    fields: string[] = ["key", "routes", "default", "unknownKey", "decisionHeader", "rulesService"],
+    fields: string[] = ["key", "routes", "default", "unknownKey", "decisionHeader", "rulesService", "versionHeader"],
     nothingToRoute: string = 'nothing to route: expected at least one route in "routes", or a "default"',
   ) {
     super(fields, nothingToRoute);
@@ -54,10 +56,11 @@ export class NativeForm extends ConfigForm {
       top.routesOptional = true;
       return parseRulesService(value, service);
     }
-    // DECISION_HEADER
+    // DECISION_HEADER, VERSION_HEADER: response header names
     if (!value.isString) return expected("a header name", value);
     const name = responseHeaderName(value.str);
-    top.decisionHeader = name.name;
+    if (field == VERSION_HEADER) sink.versionHeader = name.name;
+    else top.decisionHeader = name.name;
     return name.name === null ? expected(name.expected, value) : null;
   }
 
@@ -66,7 +69,7 @@ export class NativeForm extends ConfigForm {
     else if (field == DEFAULT || field == UNKNOWN_KEY) {
       if (doc.kind(value) == JsonKind.Object) sizeAction(doc, value, sizes);
     }
-    else if (field == RULES_SERVICE) return; // not kept in the table
+    else if (field == RULES_SERVICE || field == VERSION_HEADER) return; // not in the built block (versionHeader: RuleTable.setVersion)
     else sizes.textBytes += doc.textBytes(value); // key, decisionHeader
   }
 }

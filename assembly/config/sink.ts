@@ -19,6 +19,8 @@ export abstract class ConfigSink {
   /** The configuration's `unknownKey` (set while the fields are read). */
   unknownKey: UnknownKeyPolicy = UnknownKeyPolicy.Default;
   unknownAction: Action | null = null;
+  /** The configuration's `versionHeader` (set before `end`; the table gets it with its version). */
+  versionHeader: string | null = null;
 
   /** What the configuration holds, read off the document before parsing it (config/sizes.ts). */
   abstract begin(sizes: ConfigSizes): void;
@@ -40,6 +42,6 @@ export class ConfigCollector extends ConfigSink {
 
   end(keySources: KeySource[], defaultAction: Action | null, decisionHeader: string | null): void {
     this.config = new Config(keySources, this.routes, defaultAction, decisionHeader, this.service,
-      this.unknownKey, this.unknownAction);
+      this.unknownKey, this.unknownAction, this.versionHeader);
   }
 }

@@ -69,6 +69,8 @@ export class RulesFetcher extends Duty {
     /** What documents are compiled with: the configuration's key sources and decision header. */
     private readonly keySources: KeySource[],
     private readonly decisionHeader: string | null,
+    /** The header a table's version goes in (RuleTable.setVersion), or null. */
+    private readonly versionHeader: string | null,
     private readonly root: StreamRoot,
   ) {
     super(runPeriodMs(service.refreshMs));
@@ -149,6 +151,7 @@ export class RulesFetcher extends Duty {
   }
 
   private swap(table: RuleTable, version: string, gen: u64, how: string): void {
+    table.setVersion(this.versionHeader, version);
     this.root.install(table);
     this.version = version;
     this.metrics.swap(table.routeCount, gen);

@@ -16,6 +16,8 @@ import { RulesFetcher } from "../fetch";
 import { RuleTable } from "../rules/table";
 
 export const ROOT_ID = "routekey";
+/** The version header's value for the configuration's own routes (README, "Live rules"). */
+export const INLINE_VERSION = "inline";
 
 export class RoutekeyRoot extends StreamRoot {
   /** The periodic duties: the log-level refresh, and the live-rules fetcher when configured. */
@@ -58,7 +60,7 @@ export class RoutekeyRoot extends StreamRoot {
     let service = result.service;
     if (service !== null && this.fetcher === null) {
       let passthrough = service.initial == Initial.Passthrough;
-      let fetcher = new RulesFetcher(service, result.keySources, result.decisionHeader, this);
+      let fetcher = new RulesFetcher(service, result.keySources, result.decisionHeader, result.versionHeader, this);
       fetcher.start(passthrough ? 0 : table.routeCount);
       this.fetcher = fetcher;
       this.ticks.add(fetcher);
@@ -68,6 +70,7 @@ export class RoutekeyRoot extends StreamRoot {
         table = null;
       }
     }
+    if (table !== null) table.setVersion(result.versionHeader, INLINE_VERSION);
     // Host calls are allowed from here on (not in the constructor): arm what the duties need.
     setTickPeriod(this.ticks.periodMs);
     this.install(table);

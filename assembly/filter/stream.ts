@@ -80,13 +80,14 @@ export class RoutekeyStream extends Context {
     let action = this.decision;
     if (table === null || action == UNDECIDED) return FilterHeadersStatusValues.Continue;
     if (table.hasDecisionHeader()) {
-      if (action == NO_ACTION) {
-        replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
-          table.noneDecisionPtr(), table.noneDecisionLen());
-      } else {
-        replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
-          table.namePtr(action), table.nameLen(action));
-      }
+      let none = action == NO_ACTION;
+      replaceHeaderRaw(HeaderMap.Response, table.decisionNamePtr(), table.decisionNameLen(),
+        none ? table.noneDecisionPtr() : table.namePtr(action), none ? table.noneDecisionLen() : table.nameLen(action));
+    }
+    // The version of the table this stream decided with, not of the one in force now.
+    if (table.hasVersionHeader()) {
+      replaceHeaderRaw(HeaderMap.Response, table.versionNamePtr(), table.versionNameLength(),
+        table.versionPtr(), table.versionLength());
     }
     if (action != NO_ACTION) applyResponseOps(table, action);
     return FilterHeadersStatusValues.Continue;

@@ -19,6 +19,8 @@ export class Compiled {
   /** What a rules document for this configuration is compiled with (compileConfiguration only). */
   keySources: KeySource[] = [];
   decisionHeader: string | null = null;
+  /** The configuration's versionHeader (compileConfiguration only): see RuleTable.setVersion. */
+  versionHeader: string | null = null;
   /** The document's version (compileRulesDocument only). */
   version: string | null = null;
 
@@ -37,6 +39,7 @@ export function compileConfiguration(ptr: usize, len: i32): Compiled {
   compiled.service = builder.service;
   compiled.keySources = builder.keySources;
   compiled.decisionHeader = builder.decisionHeader;
+  compiled.versionHeader = builder.versionHeader;
   return compiled;
 }
 

@@ -208,4 +208,29 @@ export class RuleTable {
     this.retired = true;
     if (this.refs == 0) this.arena.release();
   }
+
+  // --- the rules version header (`versionHeader`): its name then this table's version, bytes in
+  // a small buffer of their own (not in layout.ts's block) that lives as long as the table ---
+
+  /** Held for its lifetime only; the request path reads the raw fields below. */
+  private versionBytes: ArrayBuffer | null = null;
+  private versionAt: usize = 0;
+  private versionNameLen: u32 = 0;
+  private versionLen: u32 = 0;
+
+  /** Before the table is installed: header `name` (null: none) will carry `version`. Both are
+   *  ASCII (a token; a document's version or "inline"): a byte a character, so the lengths hold. */
+  setVersion(name: string | null, version: string): void {
+    if (changetype<usize>(name) == 0) return;
+    let bytes = String.UTF8.encode(name! + version);
+    this.versionBytes = bytes;
+    this.versionAt = changetype<usize>(bytes);
+    this.versionNameLen = <u32>name!.length;
+    this.versionLen = <u32>version.length;
+  }
+  hasVersionHeader(): bool { return this.versionNameLen != 0; }
+  versionNamePtr(): usize { return this.versionAt; }
+  versionNameLength(): usize { return this.versionNameLen; }
+  versionPtr(): usize { return this.versionAt + this.versionNameLen; }
+  versionLength(): usize { return this.versionLen; }
 }

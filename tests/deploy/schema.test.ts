@@ -43,6 +43,7 @@ const INEXPRESSIBLE: Record<string, string> = {
   'prefixes: taken twice': 'uniqueness of prefixes across routes',
   'prefixes: first prefix not a name': 'the first prefix as the default name (see the first key above)',
   'prefixes: more than 16 distinct lengths': 'a count of distinct string lengths across routes',
+  'versionHeader same as decisionHeader': 'case-insensitive inequality of two properties',
 };
 
 test('schema: routekey.schema.json is what schema/generate.ts writes', () => {

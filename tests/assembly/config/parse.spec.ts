@@ -111,6 +111,12 @@ describe("config: the native form", () => {
     expect(c.decisionHeader).toBe("x-routekey-route");
   });
 
+  it("reads versionHeader lower-cased, absent by default", () => {
+    const c = mustParse('{"key":"x-env","default":{"destination":"b"},"versionHeader":"X-Rules-Version"}');
+    expect(c.versionHeader).toBe("x-rules-version");
+    expect(mustParse('{"key":"x-env","default":{"destination":"b"}}').versionHeader).toBeNull();
+  });
+
   it("reads key sources in order, lower-cased, Host as :authority", () => {
     const c = mustParse('{"key":[{"header":"X-Env"},{"header":"Host"},{"header":":path"}],"default":{"destination":"b"}}');
     expect(c.keySources.length).toBe(3);

@@ -139,4 +139,17 @@ describe("RuleTable", () => {
     expect(t.byteSize()).toBeGreaterThanOrEqual(records + text);
     expect(t.byteSize()).toBeLessThanOrEqual(records + text + alignment);
   });
+
+  it("carries a version header only once given one, its name and version as bytes apart from the block", () => {
+    let t = compileConfig(makeConfig(3, false));
+    let size = t.byteSize();
+    t.setVersion(null, "inline");
+    expect(t.hasVersionHeader()).toBe(false);
+    t.setVersion("x-routekey-rules-version", "2026-12-01.7");
+    expect(t.hasVersionHeader()).toBe(true);
+    expect(str(t.versionNamePtr(), t.versionNameLength())).toBe("x-routekey-rules-version");
+    expect(str(t.versionPtr(), t.versionLength())).toBe("2026-12-01.7");
+    expect(t.byteSize()).toBe(size, "layout.ts's block is unchanged");
+    expect(str(t.decisionNamePtr(), t.decisionNameLen())).toBe("x-routekey-route");
+  });
 });
