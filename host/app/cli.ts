@@ -381,7 +381,9 @@ async function cmdRunRules(flags: Flags): Promise<number> {
   return serveBootstrap(readBootstrap(generated.doc), flags, () => moves, (runner) => {
     const url = runner.listeners[0]!.url;
     for (const d of generated.destinations) {
-      const curl = d.key ? `curl -s -H '${d.key.header === ':authority' ? 'host' : d.key.header}: ${d.key.value}' ${url}/` : `curl -s ${url}/`;
+      const k = d.key;
+      const flags = [k && k.header !== ':path' ? `-H '${k.header === ':authority' ? 'host' : k.header}: ${k.value}' ` : '', d.host ? `-H 'host: ${d.host}' ` : ''].join('');
+      const curl = `curl -s ${flags}${url}${k?.header === ':path' ? k.value : '/'}`;
       console.error(`routekey: ${d.route} → ${d.authority ?? "the client's Host (the * virtual host)"}: ${curl}`);
     }
   });

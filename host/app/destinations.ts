@@ -19,24 +19,32 @@ export interface RouteDestination {
   route: string;
   /** The :authority the filter sets; undefined when it keeps the client's (no destination). */
   authority?: string;
-  /** The header and key that take this route (absent for the request without a key). */
+  /** The header and value that take this route (`:path` for a query parameter; absent for the request without a key). */
   key?: { header: string; value: string };
+  /** The request's :authority when the route applies to listed hosts only (its first one). */
+  host?: string;
 }
 
 export async function routeDestinations(label: string, configuration: string, wasm?: string | Uint8Array): Promise<RouteDestination[]> {
   const keys = ruleKeys(configuration);
   const probe = await startFilterProbe(label, configuration, wasm);
   try {
-    const ask = (key: string | undefined): RouteDestination => {
-      const headers: HeaderList = [[':method', 'GET'], [':path', '/'], [':scheme', 'http']];
-      const authority = key !== undefined && keys.header === ':authority' ? key : PROBE_AUTHORITY;
-      headers.push([':authority', authority]);
-      if (key !== undefined && keys.header !== ':authority') headers.push([keys.header, key]);
+    const ask = (r: { key: string; host?: string } | undefined): RouteDestination => {
+      const carried = r === undefined ? undefined : keys.carry(r.key);
+      const authority = carried !== undefined && keys.header === ':authority' ? carried : r?.host ?? PROBE_AUTHORITY;
+      const path = carried !== undefined && keys.header === ':path' ? carried : '/';
+      const headers: HeaderList = [[':method', 'GET'], [':path', path], [':scheme', 'http'], [':authority', authority]];
+      if (carried !== undefined && !keys.header.startsWith(':')) headers.push([keys.header, carried]);
       const d = probe.decide(headers);
       const after = headerValue(d.headers, ':authority');
-      return { route: d.route, authority: after === authority ? undefined : after, key: key === undefined ? undefined : { header: keys.header, value: key } };
+      return {
+        route: d.route,
+        authority: after === authority ? undefined : after,
+        key: carried === undefined ? undefined : { header: keys.header, value: carried },
+        host: r?.host,
+      };
     };
-    return [...keys.routes.map((r) => ask(r.key)), ask(undefined)];
+    return [...keys.routes.map((r) => ask(r)), ask(undefined)];
   } finally {
     await probe.close();
   }

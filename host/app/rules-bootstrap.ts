@@ -59,9 +59,17 @@ export async function rulesBootstrap(opts: RulesBootstrapOptions): Promise<Rules
   }
   const fallback = opts.upstreams.find((u) => u.name === 'default');
   if (fallback) clusters.set(fallback.name, fallback);
+  // An upstream no destination names is a baseline: it serves the requests whose Host is its
+  // name and that the filter passes unchanged (`cart` beside the sandbox `cart-alice`).
+  const baselines = opts.upstreams.filter((u) => u !== fallback && !clusters.has(u.name));
+  for (const u of baselines) {
+    clusters.set(u.name, u);
+    routes.push({ authority: u.name, cluster: u.name });
+  }
   const keepsHost = destinations.filter((d) => d.authority === undefined).map((d) => d.route);
   if (keepsHost.length > 0 && !fallback) {
-    notes.push(`${keepsHost.join(', ')}: keeps the client's Host, and without --upstream default=HOST:PORT such requests get a 404`);
+    const served = baselines.length > 0 ? ` unless their Host names an --upstream (${baselines.map((u) => u.name).join(', ')})` : '';
+    notes.push(`${keepsHost.join(', ')}: keeps the client's Host, and without --upstream default=HOST:PORT such requests get a 404${served}`);
   }
   const doc = generateBootstrap({
     listener: { address: '127.0.0.1', port: opts.port },

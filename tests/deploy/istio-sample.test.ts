@@ -9,11 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { ObjectMeta, LabelSelector } from '@kubernetes-models/apimachinery/apis/meta/v1';
 import { findConfigurations, checkConfiguration } from '../../host/app/validate.ts';
 import { imageReferenceProblems } from '../../host/app/image-ref.ts';
 import type { Plugin } from '../../host/lib/index.ts';
-import { MIN_ISTIO, MODELS, wasmPluginSpecProblems } from './istio-helpers.ts';
+import { MIN_ISTIO, MODELS, coreProblems, sidecarVirtualHosts, wasmPluginSpecProblems } from './istio-helpers.ts';
 import {
   WASM, at, destinationAuthority, destinations, filterMissing, pickVirtualHost, readText, readYaml, type Any,
 } from './deploy-helpers.ts';
@@ -36,59 +35,6 @@ const ofKind = (objs: Obj[], kind: string) => objs.filter((o) => o.doc.kind === 
 const fqdn = (svc: Any) => `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
 const subset = (sel: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(sel).every(([k, v]) => labels[k] === v);
-
-// Core kinds: the fields the sample may use (no core models are installed: a misspelt field or a
-// wrong type fails here, the way the API server would refuse it).
-function coreProblems(where: string, doc: Any): string[] {
-  const out: string[] = [];
-  const only = (path: string, o: Any, allowed: string[]) => {
-    for (const k of Object.keys(o ?? {})) if (!allowed.includes(k)) out.push(`${where}: ${path}.${k}: not a field this sample uses`);
-  };
-  const port = (path: string, n: unknown) => {
-    if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535) out.push(`${where}: ${path}: expected a port, got ${JSON.stringify(n)}`);
-  };
-  const meta = (path: string, m: Any) => {
-    try { new ObjectMeta(m).validate(); } catch (e) { out.push(`${where}: ${path}: ${(e as Error).message}`); }
-  };
-  only('', doc, ['apiVersion', 'kind', 'metadata', 'spec']);
-  meta('metadata', doc.metadata);
-  const kind = `${doc.apiVersion}/${doc.kind}`;
-  if (kind === 'v1/Namespace') {
-    if (doc.spec !== undefined) out.push(`${where}: a Namespace needs no spec`);
-  } else if (kind === 'apps/v1/Deployment') {
-    const s = doc.spec;
-    only('spec', s, ['replicas', 'selector', 'template']);
-    try { new LabelSelector(s.selector).validate(); } catch (e) { out.push(`${where}: spec.selector: ${(e as Error).message}`); }
-    if (!s.selector?.matchLabels) out.push(`${where}: spec.selector.matchLabels is required here`);
-    meta('spec.template.metadata', s.template?.metadata);
-    only('spec.template.spec', s.template?.spec, ['containers']);
-    const containers = s.template?.spec?.containers;
-    if (!Array.isArray(containers) || containers.length === 0) out.push(`${where}: no containers`);
-    (containers ?? []).forEach((c: Any, i: number) => {
-      const p = `spec.template.spec.containers[${i}]`;
-      only(p, c, ['name', 'image', 'args', 'command', 'ports']);
-      if (typeof c.name !== 'string' || typeof c.image !== 'string') out.push(`${where}: ${p}: name and image are strings`);
-      for (const list of ['args', 'command']) {
-        if (c[list] !== undefined && !(Array.isArray(c[list]) && c[list].every((a: unknown) => typeof a === 'string'))) {
-          out.push(`${where}: ${p}.${list}: expected a list of strings`);
-        }
-      }
-      (c.ports ?? []).forEach((cp: Any, j: number) => { only(`${p}.ports[${j}]`, cp, ['name', 'containerPort']); port(`${p}.ports[${j}].containerPort`, cp.containerPort); });
-    });
-  } else if (kind === 'v1/Service') {
-    only('spec', doc.spec, ['selector', 'ports']);
-    (doc.spec?.ports ?? []).forEach((sp: Any, j: number) => {
-      only(`spec.ports[${j}]`, sp, ['name', 'appProtocol', 'port', 'targetPort']);
-      port(`spec.ports[${j}].port`, sp.port);
-      if (typeof sp.targetPort !== 'string') port(`spec.ports[${j}].targetPort`, sp.targetPort);
-      // Istio picks the protocol from the port name or appProtocol: the filter needs HTTP.
-      if (sp.appProtocol !== 'http' && !/^http(-|$)/.test(sp.name ?? '')) out.push(`${where}: spec.ports[${j}]: not declared HTTP`);
-    });
-  } else {
-    out.push(`${where}: ${kind} is a kind this test knows`);
-  }
-  return out;
-}
 
 test('istio/sample/: every manifest validates, in its namespace, on Istio >= 1.19', () => {
   assert.deepEqual(readdirSync(at(DIR)).filter((f) => f.endsWith('.yaml')).sort().map((f) => `${DIR}/${f}`), FILES,
@@ -208,16 +154,6 @@ test('istio/sample/: every destination is a Service of the sample on the origina
   }
 });
 
-/** Istio's outbound route config for `port` as the client's sidecar gets it (same namespace). */
-function sidecarVirtualHosts(objs: Obj[], port: number): Any[] {
-  const vhosts = ofKind(objs, 'Service').filter((s) => s.spec.ports.some((p: Any) => p.port === port)).map((s) => {
-    const { name, namespace } = s.metadata;
-    const hosts = [fqdn(s), `${name}.${namespace}.svc`, `${name}.${namespace}`, name];
-    return { domains: hosts.flatMap((h) => [h, `${h}:${port}`]), routes: [{ route: { cluster: `outbound|${port}||${fqdn(s)}` } }] };
-  });
-  return [...vhosts, { domains: ['*'], routes: [{ route: { cluster: 'PassthroughCluster' } }] }];
-}
-
 /** The ingress gateway's route config for the Gateway's port: one virtual host per bound VirtualService host. */
 function gatewayVirtualHosts(objs: Obj[]): Any[] {
   return ofKind(objs, 'VirtualService').flatMap((vs) => vs.spec.hosts.map((h: string) => {
@@ -234,7 +170,7 @@ test('istio/sample/: the built filter accepts each pluginConfig and routes envir
   const objs = objects();
   const dev = (s: string) => `outbound|80||${s}.${NS}.svc.cluster.local`;
   const cases: Record<string, { authority: string; vhosts: Any[] }> = {
-    [SIDECAR]: { authority: 'svc-a', vhosts: sidecarVirtualHosts(objs, 80) },
+    [SIDECAR]: { authority: 'svc-a', vhosts: sidecarVirtualHosts(ofKind(objs, 'Service'), 80) },
     [GATEWAY]: { authority: 'svc-a.example.com', vhosts: gatewayVirtualHosts(objs) },
   };
   for (const [file, { authority, vhosts }] of Object.entries(cases)) {
