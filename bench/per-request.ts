@@ -214,13 +214,55 @@ export async function noopModule(): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(wabt.parseWat('noop.wat', wat).toBinary({}).buffer);
 }
 
+/**
+ * A module that makes the host calls routekey makes for drive()'s requests and nothing else: per
+ * request it reads x-env and sets :authority, every third request (the routed ones) sets one more
+ * header, and the response gets the decision header — 3.33 calls, as routekey. Driven the same
+ * way, routekey's figure minus this one is the filter's own work: the guest's time, host calls
+ * replayed rather than removed.
+ */
+export async function replayModule(): Promise<Uint8Array<ArrayBuffer>> {
+  const wabt = await wabtInit();
+  const wat = `(module
+    (import "env" "proxy_get_header_map_value" (func $get (param i32 i32 i32 i32 i32) (result i32)))
+    (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "x-env")
+    (data (i32.const 16) ":authority")
+    (data (i32.const 32) "x-sandbox")
+    (data (i32.const 48) "x-routekey-route")
+    (data (i32.const 80) "sandbox-1.dev.svc:8080")
+    (data (i32.const 112) "sb-1")
+    (global $n (mut i32) (i32.const 0))
+    (func (export "proxy_abi_version_0_2_1"))
+    (func (export "malloc") (param i32) (result i32) i32.const 1024)
+    (func (export "proxy_on_context_create") (param i32 i32))
+    (func (export "proxy_on_vm_start") (param i32 i32) (result i32) i32.const 1)
+    (func (export "proxy_on_configure") (param i32 i32) (result i32) i32.const 1)
+    (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (drop (call $get (i32.const 0) (i32.const 0) (i32.const 5) (i32.const 512) (i32.const 516)))
+      (drop (call $replace (i32.const 0) (i32.const 16) (i32.const 10) (i32.const 80) (i32.const 22)))
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (if (i32.eqz (i32.rem_u (global.get $n) (i32.const 3)))
+        (then (drop (call $replace (i32.const 0) (i32.const 32) (i32.const 9) (i32.const 112) (i32.const 4)))))
+      i32.const 0)
+    (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+      (drop (call $replace (i32.const 2) (i32.const 48) (i32.const 16) (i32.const 112) (i32.const 4)))
+      i32.const 0)
+    (func (export "proxy_on_log") (param i32))
+    (func (export "proxy_on_done") (param i32) (result i32) i32.const 1)
+    (func (export "proxy_on_delete") (param i32)))`;
+  return new Uint8Array(wabt.parseWat('replay.wat', wat).toBinary({}).buffer);
+}
+
 export const WASM_PATH = WASM;
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** The rows: the no-op module, then routekey at 1, 1 000 and 100 000 rules. ns_* are medians
  *  over ROUNDS rounds, *_spread the max − min of those rounds; the headline is ns_maps_stub
- *  (real header maps) against the no-op module's ns_maps_stub, as maps_over_noop_ns. */
+ *  (real header maps) against the no-op module's ns_maps_stub, as maps_over_noop_ns. guest_ns is
+ *  routekey's thin-stub time over replayModule's (the no-op row's replay_ns_thin_stub). */
 export async function perRequestRows(): Promise<Array<Record<string, number | string>>> {
   if (!fs.existsSync(WASM)) throw new Error(`${WASM} is missing: run npm run build`);
   const filter = new Uint8Array(fs.readFileSync(WASM));
@@ -237,6 +279,16 @@ export async function perRequestRows(): Promise<Array<Record<string, number | st
     noopRow[`ns_${stub}_spread`] = s.spread;
     if (stub === 'maps') { noopMaps = s.median; Object.assign(noopRow, { maps_over_noop_ns: 0, host_calls: 0, configure_ms: 0, memory_kib: noop.memoryBytes() / 1024, growth_kib: 0, table_bytes: 0, after_reconfigure_kib: noop.memoryBytes() / 1024 }); }
   }
+  // The same host calls as routekey's, from a module that does nothing else (thin stub: their
+  // cost is the calls themselves, not header maps).
+  const replay = load(await replayModule(), '{}', 'thin');
+  drive(replay, 1, WARMUP, 10, 1);
+  gc();
+  const replayCallsBefore = replay.hostCalls();
+  const r = summary(drive(replay, 1, REQUESTS, 10 + WARMUP));
+  noopRow.replay_ns_thin_stub = r.median;
+  noopRow.replay_ns_thin_spread = r.spread;
+  noopRow.replay_host_calls = Number(((replay.hostCalls() - replayCallsBefore) / (ROUNDS * REQUESTS)).toFixed(2));
   rows.push(noopRow);
 
   for (const rules of [1, 1_000, 100_000]) {
@@ -261,6 +313,8 @@ export async function perRequestRows(): Promise<Array<Record<string, number | st
       if (routed === 0 || !counters.get('routekey.default')) throw new Error('the filter routed nothing: the benchmark is not measuring routing');
       row[`ns_${stub}_stub`] = s.median;
       row[`ns_${stub}_spread`] = s.spread;
+      // The filter's own work: its time over the replay of its host calls.
+      if (stub === 'thin') row.guest_ns = s.median - r.median;
       if (stub === 'maps') {
         Object.assign(row, {
           maps_over_noop_ns: s.median - noopMaps,

@@ -40,12 +40,15 @@ function perRequest(r: Results): string {
   };
   const how = r.rounds ? `median ± spread (max − min) of ${r.rounds} rounds` : 'best of 3 runs';
   return `Measured here, node ${r.node}, ${group(r.requests)} requests per round, ${how} (\`bench/results.json\`, ${r.date.slice(0, 10)}):\n\n` + table(
-    ['rules', 'ns/request, maps stub', 'over the no-op module (maps)', 'ns/request, thin stub', 'host calls/request', 'configure', 'linear memory', 'growth over the runs', 'rule table', 'memory after a reconfiguration'],
+    ['rules', 'ns/request, maps stub', 'over the no-op module (maps)', 'ns/request, thin stub', "the filter's own work (thin, over the replay)", 'host calls/request', 'configure', 'linear memory', 'growth over the runs', 'rule table', 'memory after a reconfiguration'],
     rows.map((row) => [
       row.module === 'no-op module' ? 'no-op module' : group(num(row, 'rules')),
       spread(row, 'maps'),
       row.module === 'no-op module' ? '–' : typeof row.maps_over_noop_ns === 'number' ? String(row.maps_over_noop_ns) : '–',
       spread(row, 'thin'),
+      row.module === 'no-op module'
+        ? (typeof row.replay_ns_thin_stub === 'number' ? `replay: ${row.replay_ns_thin_stub} ± ${num(row, 'replay_ns_thin_spread')}` : '–')
+        : typeof row.guest_ns === 'number' ? String(row.guest_ns) : '–',
       String(num(row, 'host_calls')),
       ms(num(row, 'configure_ms')),
       kib(num(row, 'memory_kib')),
