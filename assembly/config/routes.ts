@@ -16,16 +16,12 @@ import { Route } from "./model";
 import { Parsed, Problem, ok, fail, expected, problem, unknownField, missingField } from "./errors";
 import { ActionBuilder, ActionField, actionField } from "./action";
 import { ConfigSink } from "./sink";
+import { MAX_ROUTE_HOSTS, MAX_KEY_SLOTS } from "./sizes";
 import { hasLineBreakOrNul } from "./headers";
 
 export const MAX_ROUTES = 100000;
 export const MAX_NAME_CHARS = 64;
 export const MAX_KEY_BYTES = 4096;
-
-/** Hosts one route may list. */
-export const MAX_ROUTE_HOSTS = 256;
-/** (key or prefix, host) pairs of a whole rule set: each is a table slot. */
-export const MAX_KEY_SLOTS = 1000000;
 
 const ROUTE_FIELDS = "name, keys, prefixes, hosts, destination, requestHeaders, responseHeaders";
 

@@ -8,6 +8,11 @@
 // The walk over the top-level fields is config/form.ts's; what each field holds is sized here.
 import { JsonDocument } from "../json";
 
+/** Hosts one route may list. */
+export const MAX_ROUTE_HOSTS = 256;
+/** (key or prefix, host) pairs of a whole rule set: each is a table slot. */
+export const MAX_KEY_SLOTS = 1000000;
+
 export class ConfigSizes {
   /** Routes (the default action is not one). */
   routes: i32 = 0;
@@ -31,8 +36,13 @@ export class ConfigSizes {
  */
 export function sizeRoute(sizes: ConfigSizes, nameBytes: u32, keys: i32, keyBytes: u32, hosts: i32 = 0, hostBytes: u32 = 0): void {
   sizes.routes++;
-  sizes.keys += keys * (hosts > 0 ? hosts : 1);
-  sizes.hosts += hosts;
+  // The document is not validated yet: its counts can be anything. An accepted one has at most
+  // MAX_KEY_SLOTS pairs (config/routes.ts refuses more before any route is written), so the
+  // counts saturate there and the table is never sized past what it can be asked to hold.
+  let h = min(hosts, MAX_ROUTE_HOSTS);
+  let slots = <i64>keys * <i64>(h > 0 ? h : 1);
+  sizes.keys = <i32>min<i64>(<i64>sizes.keys + slots, MAX_KEY_SLOTS);
+  sizes.hosts = min(sizes.hosts + h, MAX_KEY_SLOTS);
   sizes.textBytes += 2 * nameBytes + keyBytes + hostBytes;
 }
 

@@ -32,14 +32,16 @@ export function readRequestHost(table: RuleTable, out: RequestHost): void {
   freeHostBytes(ptr);
 }
 
-/** The length of the authority at ptr..ptr+len without its `:port` (digits after the last `:`, past any `]`). */
+/**
+ * The length of the authority at ptr..ptr+len without its port: up to its last `:`, unless a `]`
+ * comes after it (an IPv6 literal). Envoy's own rule (HeaderUtility::getPortStart): `cart:` is
+ * `cart`, and the port is not checked.
+ */
 export function hostLength(ptr: usize, len: usize): usize {
-  let i = len;
-  while (i > 0) {
+  for (let i = len; i > 0; i--) {
     let c = load<u8>(ptr + i - 1);
-    if (c == 0x3a) return i < len ? i - 1 : len; // ":" with digits after it
-    if (c < 0x30 || c > 0x39) return len; // not a port: a name, "]" or nothing
-    i--;
+    if (c == 0x5d) return len; // "]": no port after an IPv6 literal's last ":"
+    if (c == 0x3a) return i - 1;
   }
   return len;
 }

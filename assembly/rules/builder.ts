@@ -41,10 +41,8 @@ export class TableBuilder extends ConfigSink {
   private slotsOff: u32 = 0;
   private mask: u32 = 0;
   private actionsOff: u32 = 0;
-  private hostsOff: u32 = 0;
-  /** Host slots - 1; 0 when no route lists hosts. */
-  private hostMask: u32 = 0;
-  private hostCount: u32 = 0;
+  /** The distinct hosts routes list (lower-cased) → id 1, 2, …; their slots are written by `end`. */
+  private hostIds: Map<string, u32> = new Map<string, u32>();
   /** The distinct prefix lengths seen (the parser allows MAX_PREFIX_LENGTHS). */
   private prefixLengths: u32[] = [];
   /** Routes announced by `begin`, and written so far. */
@@ -59,6 +57,8 @@ export class TableBuilder extends ConfigSink {
     // Capacity: a power of two at least twice the key count keeps probe chains short.
     let capacity: u32 = 8;
     while (capacity < <u32>sizes.keys * 2) capacity <<= 1;
+    // The host slots go at the end (`end` knows how many distinct hosts there are); room for
+    // every listing is planned, and what the distinct ones leave is given back by `shrink`.
     let hostCapacity: u32 = 0;
     if (sizes.hosts > 0) {
       hostCapacity = 8;
@@ -75,8 +75,6 @@ export class TableBuilder extends ConfigSink {
     arena.reserve(HEADER_SIZE);
     this.slotsOff = arena.reserve(capacity * SLOT_SIZE);
     this.mask = capacity - 1;
-    this.hostsOff = arena.reserve(hostCapacity * HOST_SIZE);
-    this.hostMask = hostCapacity > 0 ? hostCapacity - 1 : 0;
     this.actionsOff = arena.reserve(<u32>(routes + 2) * ACTION_SIZE);
     // Every destination sets :authority: one copy, whatever other names fill the map.
     this.names.set(AUTHORITY, arena.putString(AUTHORITY));
@@ -98,14 +96,10 @@ export class TableBuilder extends ConfigSink {
     let nameOff = metric == name ? metricOff + prefixLen : this.arena!.putString(name);
     this.writeAction(index, route.action, nameOff, metricOff, prefixLen + <u32>metric.length);
     // Each key and prefix once in the block, in a slot per host it is scoped to.
-    // (A host beyond the room announced gets no slots: the parser never lists more.)
     let hosts = route.hosts;
     let scopes = new Array<u32>();
     if (hosts.length == 0) scopes.push(0);
-    for (let h = 0; h < hosts.length; h++) {
-      let id = this.internHost(unchecked(hosts[h]));
-      if (id != 0) scopes.push(id << 1);
-    }
+    for (let h = 0; h < hosts.length; h++) scopes.push(this.hostId(unchecked(hosts[h])) << 1);
     this.insertKeys(route.keys, scopes, 0, <u32>index);
     this.insertKeys(route.prefixes, scopes, SCOPE_PREFIX, <u32>index);
     this.written = index + 1;
@@ -165,8 +159,7 @@ export class TableBuilder extends ConfigSink {
     setSpan(arena, HEADER_DECISION, decisionOff, decisionLen);
     setSpan(arena, HEADER_NONE, noneOff, noneLen);
     arena.setU32(HEADER_UNKNOWN, unknownIndex == NO_ACTION ? 0 : <u32>unknownIndex + 1);
-    arena.setU32(HEADER_HOSTS, this.hostsOff);
-    arena.setU32(HEADER_HOST_MASK, this.hostMask);
+    this.writeHosts(arena);
     // Longest first: the longest matching prefix wins (rules/match.ts).
     let lengths = this.prefixLengths;
     let lengthsOff = arena.reserve(<u32>lengths.length << 2);
@@ -280,8 +273,12 @@ export class TableBuilder extends ConfigSink {
     let arena = this.arena!;
     let h = scopedHash(hash, scope);
     let i = h & this.mask;
-    // The table is at most half full, so a free slot is always found.
-    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + SLOT_ACTION) != 0) i = (i + 1) & this.mask;
+    // The table is at most half full, so a free slot is found (bounded all the same).
+    let n: u32 = 0;
+    while (arena.getU32(this.slotsOff + i * SLOT_SIZE + SLOT_ACTION) != 0) {
+      if (n++ > this.mask) return;
+      i = (i + 1) & this.mask;
+    }
     let at = this.slotsOff + i * SLOT_SIZE;
     arena.setU32(at + SLOT_HASH, h);
     setSpan(arena, at + SLOT_KEY, keyOff, keyLen);
@@ -289,37 +286,41 @@ export class TableBuilder extends ConfigSink {
     arena.setU32(at + SLOT_ACTION, action + 1);
   }
 
-  /** The id of `host` (lower-cased by the parser), written to the host slots the first time; 0: no room. */
-  private internHost(host: string): u32 {
-    let mask = this.hostMask;
-    if (mask == 0) return 0;
-    let arena = this.arena!;
-    let off = arena.putString(host);
-    let len = utf8Length(host);
-    let h = hashBytes(arena.base + off, len);
-    let i = h & mask;
-    while (true) {
-      let at = this.hostsOff + i * HOST_SIZE;
-      let id = arena.getU32(at + HOST_ID);
-      if (id == 0) {
-        // At most half full, so that every probe ends at an empty slot.
-        if ((this.hostCount + 1) * 2 > mask + 1) {
-          arena.length = off;
-          return 0;
-        }
-        arena.setU32(at + HOST_HASH, h);
-        setSpan(arena, at + HOST_NAME, off, len);
-        arena.setU32(at + HOST_ID, ++this.hostCount);
-        return this.hostCount;
-      }
-      if (arena.getU32(at + HOST_HASH) == h && arena.getU32(at + HOST_NAME + SPAN_LEN) == len &&
-          memory.compare(arena.base + arena.getU32(at + HOST_NAME), arena.base + off, len) == 0) {
-        arena.length = off; // listed before: its copy goes
-        return id;
-      }
-      i = (i + 1) & mask;
+  /** The id of `host` (lower-cased by the parser): 1, 2, … in the order hosts first appear. */
+  private hostId(host: string): u32 {
+    let ids = this.hostIds;
+    if (ids.has(host)) return ids.get(host);
+    let id = <u32>ids.size + 1;
+    ids.set(host, id);
+    return id;
+  }
+
+  /** The host slots, sized for the distinct hosts (none: mask 0, no host-scoped route). */
+  private writeHosts(arena: Arena): void {
+    let hosts = this.hostIds.keys();
+    let n = <u32>hosts.length;
+    let capacity: u32 = 0;
+    if (n > 0) {
+      capacity = 8;
+      while (capacity < n * 2) capacity <<= 1;
     }
-    return 0; // not reached: the host slots are at most half full
+    let slotsOff = arena.reserve(capacity * HOST_SIZE);
+    let mask = capacity > 0 ? capacity - 1 : 0;
+    for (let k: u32 = 0; k < n; k++) {
+      let host = unchecked(hosts[k]);
+      let off = arena.putString(host);
+      let len = utf8Length(host);
+      let h = hashBytes(arena.base + off, len);
+      let i = h & mask;
+      // At most half full: a free slot is found within the capacity.
+      for (let probe: u32 = 0; probe < capacity && arena.getU32(slotsOff + i * HOST_SIZE + HOST_ID) != 0; probe++) i = (i + 1) & mask;
+      let at = slotsOff + i * HOST_SIZE;
+      arena.setU32(at + HOST_HASH, h);
+      setSpan(arena, at + HOST_NAME, off, len);
+      arena.setU32(at + HOST_ID, this.hostIds.get(host));
+    }
+    arena.setU32(HEADER_HOSTS, slotsOff);
+    arena.setU32(HEADER_HOST_MASK, mask);
   }
 }
 

@@ -8,7 +8,7 @@
 // beats a prefix. A table without host-scoped routes has host ids 0, and one without prefixes no
 // prefix lengths: then this is one probe, a plain key → route map. At most
 // 3 × (1 + MAX_PREFIX_LENGTHS) probes, each O(1) in the number of rules.
-import { hashBytes } from "../bytes";
+import { hashBytes, FNV_OFFSET, fnvStep } from "../bytes";
 import { RuleTable, NO_ACTION } from "./table";
 import { SCOPE_PREFIX } from "./layout";
 
@@ -21,6 +21,7 @@ export const MAX_PREFIX_LENGTHS = 16;
  */
 export function matchKey(table: RuleTable, ptr: usize, len: usize, hostId: u32, bareHostId: u32): i32 {
   let hash = hashBytes(ptr, len);
+  if (table.prefixCount > 0) hashPrefixes(table, ptr, len);
   if (hostId != 0) {
     let a = matchScope(table, hostId << 1, hash, ptr, len);
     if (a != NO_ACTION) return a;
@@ -40,8 +41,24 @@ function matchScope(table: RuleTable, scope: u32, hash: u32, ptr: usize, len: us
   for (let i = 0; i < n; i++) {
     let p = table.prefixLength(i);
     if (p > len) continue;
-    a = table.lookupIn(scope | SCOPE_PREFIX, hashBytes(ptr, p), ptr, p);
+    a = table.lookupIn(scope | SCOPE_PREFIX, load<u32>(prefixHashes + (<usize>i << 2)), ptr, p);
     if (a != NO_ACTION) return a;
   }
   return NO_ACTION;
+}
+
+/** The hash of the key's prefix of each prefix length (by the table's index), for one request. */
+const prefixHashes = memory.data(MAX_PREFIX_LENGTHS << 2);
+
+/** Fills prefixHashes for the lengths ≤ len in one pass over the key: FNV-1a is incremental. */
+function hashPrefixes(table: RuleTable, ptr: usize, len: usize): void {
+  let h = FNV_OFFSET;
+  let at: usize = 0;
+  // The table lists lengths longest first: walk them shortest first.
+  for (let i = table.prefixCount - 1; i >= 0; i--) {
+    let p = table.prefixLength(i);
+    if (p > len) break;
+    for (; at < p; at++) h = fnvStep(h, <u32>load<u8>(ptr + at));
+    store<u32>(prefixHashes + (<usize>i << 2), h);
+  }
 }

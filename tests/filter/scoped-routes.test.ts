@@ -100,3 +100,20 @@ test('refusals name the field and the route that holds the (key, host) pair', as
     { name: 'c', keys: ['k'], destination: 'c.svc' }] });
   assert.equal(header(request(p, [[':authority', 'svc-b'], ['x', 'k']]).req.headers, ':authority'), 'b.svc');
 });
+
+test('documents that list more than the table can hold are refused before they are sized', async () => {
+  // Counts are read off the document before it is validated; they must not size the table
+  // past what an accepted one can hold (a hang, an abort or a write out of bounds, before).
+  const refused = (re: RegExp) => (e: any) => { assert.match(e.logs.map((l: any) => l.message).join('\n'), re); return true; };
+  const keys = (n: number, p = 'k') => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  const hosts = (n: number) => Array.from({ length: n }, (_, i) => `h${i}`);
+  await assert.rejects(start({ key: 'x', routes: [{ name: 'a', keys: keys(20000), hosts: hosts(20000), destination: 'a.svc' }] }),
+    refused(/routes\[0\]\.hosts: expected an array of 1 to 256 hosts/));
+  await assert.rejects(start({ key: 'x', routes: [
+    { name: 'a', keys: ['ok'], destination: 'a.svc' },
+    { name: 'b', keys: keys(5000), hosts: hosts(256), destination: 'b.svc' }] }),
+  refused(/routes\[1\]: expected at most 1000000 \(key, host\) pairs in all routes/));
+  // Just under the limit is fine and routes.
+  const p = await start({ key: 'x', routes: [{ name: 'b', keys: keys(3900), hosts: hosts(256), destination: 'b.svc' }] });
+  assert.equal(header(request(p, [[':authority', 'h255:80'], ['x', 'k3899']]).req.headers, ':authority'), 'b.svc');
+});

@@ -80,14 +80,24 @@ describe("host-scoped routes", () => {
     expect(host.bareId).toBe(0);
   });
 
-  it("strips only a port: digits after the last colon, after any ]", () => {
+  it("strips the port the way Envoy does: from the last colon, unless a ] follows it", () => {
     expect(bareLength("svc-a:8080")).toBe(5);
     expect(bareLength("svc-a")).toBe(5);
-    expect(bareLength("svc-a:")).toBe(6);
+    expect(bareLength("svc-a:")).toBe(5);
     expect(bareLength("[::1]:80")).toBe(5);
     expect(bareLength("[::1]")).toBe(5);
+    expect(bareLength("[::1]:")).toBe(5);
     expect(bareLength("10.0.0.1:443")).toBe(8);
-    expect(bareLength("svc-a:80x")).toBe(9);
+    expect(bareLength("svc-a:80x")).toBe(5);
+    expect(bareLength("::1")).toBe(1);
     expect(bareLength("")).toBe(0);
+  });
+
+  it("lets a prefix for host:port beat an exact key for the host without it", () => {
+    const t = tableFor('{"key":"x-env","routes":[' +
+      '{"name":"port-prefix","prefixes":["pr-"],"hosts":["svc-a:8080"],"destination":"a.svc"},' +
+      '{"name":"host-exact","keys":["pr-1"],"hosts":["svc-a"],"destination":"b.svc"}]}');
+    expect(decide(t, "svc-a:8080", "pr-1")).toBe(0);
+    expect(decide(t, "svc-a:9090", "pr-1")).toBe(1);
   });
 });
