@@ -2,24 +2,28 @@
 //
 // Why not a tree of objects: one GC object per value (plus arrays and UTF-16 strings) cost about
 // 1 KB per route of a configuration — hundreds of MB for 100k routes, and WebAssembly memory never
-// shrinks. A token costs 9 bytes and nothing to the GC, and strings are only decoded when read.
+// shrinks. A token costs 8 bytes and nothing to the GC, and strings are only decoded when read.
 //
 // One token per value and per field name, in document order (an object's tokens are name, value,
-// name, value…): a kind byte and two u32 words, 9 bytes.
+// name, value…): two u32 words, 8 bytes; the kind and the ESCAPED flag sit in the top bits of `b`.
 //
-//   kind      a                         b
+//   kind      a                         b (low 28 bits)
 //   String    offset of the UTF-8 text  its length in bytes   (in the source, or in `unescaped`
-//                                                               when the kind has ESCAPED set)
+//                                                               when ESCAPED is set)
 //   Number    source offset             source length          (the text as written)
 //   Bool      0 or 1                    -
 //   Null      -                         -
 //   Array     element count             index after its last descendant
 //   Object    field count               index after its last descendant
 //
-// A container's children start at its index + 1; the next sibling of the token at i is `end(i)`.
-// Tokens live in chunks of CHUNK_TOKENS, so the tape never moves or copies while it grows:
+//   b:  bit 31 ESCAPED | bits 28-30 kind | bits 0-27 the figure above
 //
-//   chunk  [CHUNK_TOKENS × 8 B]  a | b      then  [CHUNK_TOKENS × 1 B]  kind
+// 28 bits hold any length or index of a source shorter than MAX_SOURCE_BYTES (256 MiB; every token
+// takes at least a byte of source). A container's children start at its index + 1; the next
+// sibling of the token at i is `end(i)`. Tokens live in chunks of CHUNK_TOKENS, so the tape never
+// moves or copies while it grows:
+//
+//   chunk  [CHUNK_TOKENS × 8 B]  a | b
 //
 // The document reads the source bytes: they must outlive it (a Uint8Array source is kept alive
 // here). `release()` frees the tape; afterwards every token reads as null.
@@ -34,13 +38,16 @@ export enum JsonKind {
   Object = 5,
 }
 
+/** Sources this long or longer are refused (json/parse.ts): lengths and indexes take 28 bits. */
+export const MAX_SOURCE_BYTES: i32 = 1 << 28;
+
 const CHUNK_SHIFT = 10;
-const CHUNK_TOKENS: i32 = 1 << CHUNK_SHIFT; // 9 KB per chunk
+const CHUNK_TOKENS: i32 = 1 << CHUNK_SHIFT; // 8 KB per chunk
 const CHUNK_MASK: i32 = CHUNK_TOKENS - 1;
-const KINDS_OFFSET: usize = <usize>CHUNK_TOKENS << 3;
-const CHUNK_SIZE: usize = KINDS_OFFSET + <usize>CHUNK_TOKENS;
-const KIND_MASK: u8 = 7;
-const ESCAPED: u8 = 8;
+const CHUNK_SIZE: usize = <usize>CHUNK_TOKENS << 3;
+const KIND_SHIFT: u32 = 28;
+const VALUE_MASK: u32 = (1 << KIND_SHIFT) - 1;
+const ESCAPED: u32 = 0x80000000;
 
 export class JsonDocument {
   /** Tokens written so far. */
@@ -65,7 +72,7 @@ export class JsonDocument {
 
   /** The token's kind; Null for an index outside the tape. */
   kind(i: i32): JsonKind {
-    return <u32>i < <u32>this.count ? <JsonKind>(load<u8>(this.kindAt(i)) & KIND_MASK) : JsonKind.Null;
+    return <u32>i < <u32>this.count ? <JsonKind>((load<u32>(this.words(i), 4) >>> KIND_SHIFT) & 7) : JsonKind.Null;
   }
 
   /** Field `a` of the token (see the table above); 0 outside the tape. */
@@ -75,20 +82,23 @@ export class JsonDocument {
 
   /** Field `b` of the token; 0 outside the tape. */
   b(i: i32): u32 {
-    return <u32>i < <u32>this.count ? load<u32>(this.words(i), 4) : 0;
+    return <u32>i < <u32>this.count ? load<u32>(this.words(i), 4) & VALUE_MASK : 0;
   }
 
   /** The index of the token after `i` and everything inside it. */
   end(i: i32): i32 {
-    const k = this.kind(i);
-    return k == JsonKind.Array || k == JsonKind.Object ? <i32>this.b(i) : i + 1;
+    if (<u32>i >= <u32>this.count) return i + 1;
+    const b = load<u32>(this.words(i), 4);
+    const k = (b >>> KIND_SHIFT) & 7;
+    return k == JsonKind.Array || k == JsonKind.Object ? <i32>(b & VALUE_MASK) : i + 1;
   }
 
   /** Where a String token's UTF-8 text is (length: `b(i)`), or a Number token's source text. */
   textPtr(i: i32): usize {
     if (<u32>i >= <u32>this.count) return this.source;
-    const base = load<u8>(this.kindAt(i)) & ESCAPED ? this.unescaped : this.source;
-    return base + <usize>load<u32>(this.words(i));
+    const w = this.words(i);
+    const base = load<u32>(w, 4) & ESCAPED ? this.unescaped : this.source;
+    return base + <usize>load<u32>(w);
   }
 
   // Walking without cursors (nothing allocated), children start at i + 1:
@@ -160,10 +170,6 @@ export class JsonDocument {
     return this.chunk(i) + (<usize>(i & CHUNK_MASK) << 3);
   }
 
-  @inline private kindAt(i: i32): usize {
-    return this.chunk(i) + KINDS_OFFSET + <usize>(i & CHUNK_MASK);
-  }
-
   // ---- writing (the parser) -------------------------------------------------------------------
 
   /** Appends a token; returns its index. */
@@ -172,8 +178,7 @@ export class JsonDocument {
     if ((i & CHUNK_MASK) == 0) this.addChunk();
     const w = this.words(i);
     store<u32>(w, a);
-    store<u32>(w, b, 4);
-    store<u8>(this.kindAt(i), <u8>kind);
+    store<u32>(w, (<u32>kind << KIND_SHIFT) | b, 4);
     this.count = i + 1;
     return i;
   }
@@ -182,13 +187,13 @@ export class JsonDocument {
   close(i: i32, count: u32, end: i32): void {
     const w = this.words(i);
     store<u32>(w, count);
-    store<u32>(w, <u32>end, 4);
+    store<u32>(w, (load<u32>(w, 4) & ~VALUE_MASK) | <u32>end, 4);
   }
 
   /** Marks String token `i` as pointing into `unescaped` instead of the source. */
   markEscaped(i: i32): void {
-    const k = this.kindAt(i);
-    store<u8>(k, load<u8>(k) | ESCAPED);
+    const w = this.words(i);
+    store<u32>(w, load<u32>(w, 4) | ESCAPED, 4);
   }
 
   /** Reserves `n` bytes at the end of `unescaped`; returns their offset (for `unescapedPtr`). */

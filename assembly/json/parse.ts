@@ -12,8 +12,8 @@
 // refused; every escape (including \uXXXX and surrogate pairs) decoded; unpaired surrogates and
 // invalid UTF-8 (overlong forms, encoded surrogates, > U+10FFFF) refused; at most 64 nested
 // arrays/objects; duplicate field names refused (reported with the object's field path).
-// The caller limits the input size.
-import { JsonDocument, JsonKind } from "./document";
+// The caller limits the input size; the tape (document.ts) takes sources under 256 MiB.
+import { JsonDocument, JsonKind, MAX_SOURCE_BYTES } from "./document";
 import { JsonValue, quote } from "./value";
 import { StringSet } from "./stringset";
 import { fieldPath, indexPath } from "./path";
@@ -100,6 +100,8 @@ class Parser {
   }
 
   run(): JsonResult {
+    // Refused before a byte is read (the tape's lengths and indexes take 28 bits).
+    if (<u32>this.len >= <u32>MAX_SOURCE_BYTES) return new JsonResult(null, "invalid JSON: expected under 256 MiB", "");
     this.skipSpace();
     if (this.value(1)) {
       this.skipSpace();

@@ -1,6 +1,6 @@
 // The strict JSON parser: valid documents, every class of invalid input with its message, and a
 // sweep showing that no input aborts.
-import { JsonKind, JsonValue, StringSet, parseJson, parseJsonString, quote } from "../../../assembly/json";
+import { JsonKind, JsonValue, MAX_SOURCE_BYTES, StringSet, parseJson, parseJsonBytes, parseJsonString, quote } from "../../../assembly/json";
 
 /** Compact JSON text of a document; numbers as written in the source. */
 function canon(v: JsonValue): string {
@@ -279,6 +279,15 @@ describe("json: invalid documents", () => {
       const r = parseJson(bytesOf(BAD_UTF8[i].bytes));
       expect(r.message("$")).toBe(BAD_UTF8[i].message);
     }
+  });
+
+  it("refuse a source of 256 MiB or more before reading a byte of it", () => {
+    // The length is all that is looked at: the 4 bytes here stand for the rest.
+    const b = Uint8Array.wrap(String.UTF8.encode("[1] "));
+    const r = parseJsonBytes(b.dataStart, MAX_SOURCE_BYTES);
+    expect(r.value).toBeNull();
+    expect(r.message("$")).toBe("$: invalid JSON: expected under 256 MiB");
+    expect(parseJsonBytes(b.dataStart, 3).value!.length).toBe(1);
   });
 
   it("count columns in characters", () => {
