@@ -65,7 +65,7 @@ class Claims {
 
   constructor(doc: JsonDocument, n: i32) {
     this.names = new StringSet(doc, n);
-    this.keys = new StringSet(doc, n); // grows if routes have several keys
+    this.keys = new StringSet(doc, n, true); // grows if routes have several keys
   }
 
   hostId(host: string): u32 {
