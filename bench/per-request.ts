@@ -171,19 +171,19 @@ function config(rules: number): string {
   return JSON.stringify({ key: 'x-env', routes, default: { destination: 'baseline.svc:8080' }, decisionHeader: 'x-routekey-route' });
 }
 
-/** ns per request over `n` requests, one figure per round; a third match a route, a third miss, a
- *  third have no key. */
-function drive(l: Loaded, rules: number, n: number, firstId: number, rounds = ROUNDS): number[] {
+/**
+ * ns per request over `n` requests, one figure per round of `rounds`: each request is what Envoy
+ * calls per stream (context create, request headers, response headers, log, done, delete), its
+ * headers set up first by `prepare(i)`. Context ids start at `firstId`.
+ */
+export function timeRequests(l: Loaded, n: number, firstId: number, rounds: number, prepare: (i: number) => void): number[] {
   const e = l.exports;
-  const keys: Array<string | null> = [];
-  for (let i = 0; i < 64; i++) keys.push(`sandbox-${(i * 7919) % rules}`);
   const out: number[] = [];
   let id = firstId;
   for (let run = 0; run < rounds; run++) {
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++, id++) {
-      const k = i % 3;
-      l.prepare(k === 0 ? keys[i & 63]! : k === 1 ? 'nobody' : null);
+      prepare(i);
       e.proxy_on_context_create(id, l.rootId());
       e.proxy_on_request_headers(id, 3, 1);
       e.proxy_on_response_headers(id, 1, 1);
@@ -194,6 +194,16 @@ function drive(l: Loaded, rules: number, n: number, firstId: number, rounds = RO
     out.push(Number(process.hrtime.bigint() - start) / n);
   }
   return out;
+}
+
+/** A third of the requests match a route, a third miss, a third have no key. */
+function drive(l: Loaded, rules: number, n: number, firstId: number, rounds = ROUNDS): number[] {
+  const keys: Array<string | null> = [];
+  for (let i = 0; i < 64; i++) keys.push(`sandbox-${(i * 7919) % rules}`);
+  return timeRequests(l, n, firstId, rounds, (i) => {
+    const k = i % 3;
+    l.prepare(k === 0 ? keys[i & 63]! : k === 1 ? 'nobody' : null);
+  });
 }
 
 /** A module that exports what Envoy calls and does nothing: the baseline driven the same way. */
@@ -257,7 +267,8 @@ export async function replayModule(): Promise<Uint8Array<ArrayBuffer>> {
 
 export const WASM_PATH = WASM;
 
-const gc = () => (globalThis as { gc?: () => void }).gc?.();
+/** A full JS collection when node runs with --expose-gc (npm run bench does). */
+export const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** The rows: the no-op module, then routekey at 1, 1 000 and 100 000 rules. ns_* are medians
  *  over ROUNDS rounds, *_spread the max − min of those rounds; the headline is ns_maps_stub

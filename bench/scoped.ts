@@ -8,7 +8,7 @@
 // Requests, in turn: a service's own sandbox key (routed), a preview key (prefix), a key no route
 // of that service has (unknown), no key. The host is the 'maps' stub of bench/per-request.ts.
 import fs from 'node:fs';
-import { load, WASM_PATH, REQUESTS, ROUNDS, WARMUP, type Loaded } from './per-request.ts';
+import { load, gc, timeRequests, WASM_PATH, REQUESTS, ROUNDS, WARMUP, type Loaded } from './per-request.ts';
 import { summary } from './stats.ts';
 
 const SERVICES = 5;
@@ -27,33 +27,17 @@ function config(routes: number): string {
 }
 
 function drive(l: Loaded, keysPerService: number, n: number, firstId: number, rounds = ROUNDS): number[] {
-  const e = l.exports;
   const hosts: string[] = [];
   const keys: string[] = [];
   for (let i = 0; i < 64; i++) {
     hosts.push(i % 2 === 0 ? `svc-${i % SERVICES}:8080` : `svc-${i % SERVICES}.dev.svc.cluster.local:8080`);
     keys.push(`sb-${(i * 7919) % keysPerService}`);
   }
-  const out: number[] = [];
-  let id = firstId;
-  for (let run = 0; run < rounds; run++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++, id++) {
-      const k = i & 3;
-      l.prepare(k === 0 ? keys[i & 63]! : k === 1 ? `pr-${i & 1023}` : k === 2 ? 'nobody' : null, hosts[(i >> 2) & 63]);
-      e.proxy_on_context_create(id, l.rootId());
-      e.proxy_on_request_headers(id, 3, 1);
-      e.proxy_on_response_headers(id, 1, 1);
-      e.proxy_on_log(id);
-      e.proxy_on_done(id);
-      e.proxy_on_delete(id);
-    }
-    out.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return out;
+  return timeRequests(l, n, firstId, rounds, (i) => {
+    const k = i & 3;
+    l.prepare(k === 0 ? keys[i & 63]! : k === 1 ? `pr-${i & 1023}` : k === 2 ? 'nobody' : null, hosts[(i >> 2) & 63]);
+  });
 }
-
-const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** One row per route count; the 100k row carries its ratio to the 10-route row. */
 export async function scopedRows(): Promise<Array<Record<string, number | string>>> {

@@ -3,6 +3,7 @@
 
 import { RuleTable } from "../rules/table";
 import { OP_SIZE } from "../rules/layout";
+import { SCRATCH_CELL, scratchRoom } from "../bytes";
 import { HeaderOpKind } from "../config/model";
 import {
   HeaderMap, getHeaderRaw, hostBytesPtr, hostBytesLen, freeHostBytes,
@@ -12,10 +13,8 @@ import {
 const PATH = memory.data<u8>([0x3a, 0x70, 0x61, 0x74, 0x68]); // ":path"
 const PATH_LEN: usize = 5;
 
-// A raw scratch block for the rewritten :path, reused by every request; it only grows to the
-// longest path seen, so steady state allocates nothing.
-let scratch: usize = 0;
-let scratchSize: usize = 0;
+/** The rewritten :path; it grows to the longest path seen. */
+const pathScratch = memory.data(SCRATCH_CELL, 4);
 
 /**
  * Paths longer than this are not copied: a request routed to a destination with a path prefix
@@ -89,11 +88,7 @@ function prefixPath(prefixPtr: usize, prefixLen: usize, pathPtr: usize, pathLen:
     freeHostBytes(pathPtr);
     return;
   }
-  let cap = prefixLen + pathLen + 1;
-  if (cap > scratchSize) {
-    scratch = scratch == 0 ? heap.alloc(cap) : heap.realloc(scratch, cap);
-    scratchSize = cap;
-  }
+  let scratch = scratchRoom(pathScratch, prefixLen + pathLen + 1);
   memory.copy(scratch, prefixPtr, prefixLen);
   let q: usize = 0;
   while (q < pathLen && load<u8>(pathPtr + q) != 0x3f) q++; // the query starts at '?'

@@ -6,6 +6,7 @@ import { RuleTable } from "../rules/table";
 import { REPLY_KEY_BYTES } from "../config/action";
 import { HeaderMap, sendLocalResponseRaw } from "../sdk";
 import { applyHeaderOps } from "./apply";
+import { SCRATCH_CELL, scratchRoom } from "../bytes";
 
 // proxy_send_local_response's header pairs (count, sizes, then NUL-terminated name and value):
 // content-type: text/plain; charset=utf-8. Envoy adds content-length.
@@ -26,9 +27,8 @@ const DETAILS = memory.data<u8>([
 const DETAILS_LEN: usize = 20;
 const HEX = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46]);
 
-// The filled-in body, reused by every reply: it grows once to the largest body the table can make.
-let scratch: usize = 0;
-let scratchSize: usize = 0;
+/** The filled-in body: it grows once to the largest body the table can make. */
+const bodyScratch = memory.data(SCRATCH_CELL, 4);
 
 /**
  * Sends `action`'s local reply, its `{key}` (the first) standing for the key bytes at
@@ -41,11 +41,7 @@ export function sendReply(table: RuleTable, action: i32, keyPtr: usize, keyLen: 
   let out = body;
   let len = n;
   if (at < n) {
-    let need = n + REPLY_KEY_BYTES;
-    if (need > scratchSize) {
-      scratch = scratch == 0 ? heap.alloc(need) : heap.realloc(scratch, need);
-      scratchSize = need;
-    }
+    let scratch = scratchRoom(bodyScratch, n + REPLY_KEY_BYTES);
     memory.copy(scratch, body, at);
     let end = escapeKey(keyPtr, keyLen, scratch + at);
     let rest = n - at - 5; // after "{key}"

@@ -1,6 +1,7 @@
 // The per-request path. It reads like the product: find the request's key, look its action up
 // for the request's host (or take the default, or the unknown-key policy's), apply it (or answer
-// locally), count it, continue; on the way back, say which decision was taken if asked to. Nothing here parses, builds strings (unless debug logging is on) or allocates.
+// locally), count it, continue; on the way back, say which decision was taken if asked to.
+// Nothing here parses, builds strings (unless debug logging is on) or allocates.
 
 import {
   Context, FilterHeadersStatusValues, LogLevelValues, HeaderMap,

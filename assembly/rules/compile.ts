@@ -8,7 +8,7 @@ import { parseConfigBytes } from "../config/parse";
 import { parseRulesDocumentBytes } from "../config/document";
 import { Config, KeySource } from "../config/model";
 import { RulesService } from "../config/service";
-import { ConfigSizes } from "../config/sizes";
+import { ConfigSizes, sizeRoute } from "../config/sizes";
 import { RuleTable } from "./table";
 import { TableBuilder } from "./builder";
 
@@ -66,12 +66,9 @@ export function compileRulesDocument(ptr: usize, len: i32, keySources: KeySource
 export function compileConfig(config: Config): RuleTable {
   let routes = config.routes;
   let sizes = new ConfigSizes(); // counts only: the block grows for the text
-  sizes.routes = routes.length;
   for (let i = 0; i < routes.length; i++) {
     let route = unchecked(routes[i]);
-    let hosts = route.hosts.length;
-    sizes.keys += (route.keys.length + route.prefixes.length) * (hosts > 0 ? hosts : 1);
-    sizes.hosts += hosts;
+    sizeRoute(sizes, 0, route.keys.length + route.prefixes.length, 0, route.hosts.length);
   }
   let builder = new TableBuilder();
   builder.unknownKey = config.unknownKey;

@@ -83,11 +83,6 @@ export class RuleTable {
     return this.unknownAction >= 0 ? this.unknownAction : this.actionCount;
   }
 
-  /** The action for the exact key bytes at ptr..ptr+len on any host, or NO_ACTION. */
-  lookup(ptr: usize, len: usize): i32 {
-    return this.lookupIn(0, hashBytes(ptr, len), ptr, len);
-  }
-
   /**
    * The action of the slot with scope `scope` (layout.ts) whose key is the bytes at ptr..ptr+len
    * (`hash`: their hashBytes), or NO_ACTION. Allocates nothing.
@@ -148,11 +143,6 @@ export class RuleTable {
   requestOpAt(action: i32, op: i32): usize {
     return this.arena.base + load<u32>(this.actionAt(action), ACTION_OPS) + <u32>op * OP_SIZE;
   }
-  opKind(action: i32, op: i32): HeaderOpKind { return <HeaderOpKind>load<u32>(this.requestOpAt(action, op), OP_KIND); }
-  opNamePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.requestOpAt(action, op), OP_NAME); }
-  opNameLen(action: i32, op: i32): usize { return load<u32>(this.requestOpAt(action, op), OP_NAME + SPAN_LEN); }
-  opValuePtr(action: i32, op: i32): usize { return this.arena.base + load<u32>(this.requestOpAt(action, op), OP_VALUE); }
-  opValueLen(action: i32, op: i32): usize { return load<u32>(this.requestOpAt(action, op), OP_VALUE + SPAN_LEN); }
   prefixPtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_PREFIX); }
   prefixLen(action: i32): usize { return load<u32>(this.actionAt(action), ACTION_PREFIX + SPAN_LEN); }
   namePtr(action: i32): usize { return this.arena.base + load<u32>(this.actionAt(action), ACTION_NAME); }
@@ -218,15 +208,14 @@ export class RuleTable {
   private versionNameLen: u32 = 0;
   private versionLen: u32 = 0;
 
-  /** Before the table is installed: header `name` (null: none) will carry `version`. Both are
-   *  ASCII (a token; a document's version or "inline"): a byte a character, so the lengths hold. */
+  /** Before the table is installed: header `name` (null: none) will carry `version`. */
   setVersion(name: string | null, version: string): void {
-    if (changetype<usize>(name) == 0) return;
-    let bytes = String.UTF8.encode(name! + version);
+    if (name === null) return;
+    let bytes = String.UTF8.encode(name + version);
     this.versionBytes = bytes;
     this.versionAt = changetype<usize>(bytes);
-    this.versionNameLen = <u32>name!.length;
-    this.versionLen = <u32>version.length;
+    this.versionNameLen = <u32>String.UTF8.byteLength(name);
+    this.versionLen = <u32>String.UTF8.byteLength(version);
   }
   hasVersionHeader(): bool { return this.versionNameLen != 0; }
   versionNamePtr(): usize { return this.versionAt; }

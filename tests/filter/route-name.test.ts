@@ -3,17 +3,16 @@
 // example runs here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { startsClosedAfterTests, request, header, counter } from '../helpers/routekey.ts';
 import { Clock, liveConfig, manual, advance, answer, ok200 } from '../helpers/rules.ts';
+import { readmeJsonBlocks } from '../deploy/deploy-helpers.ts';
 
 const start = startsClosedAfterTests();
 
 function readmeExample(): string {
-  const blocks = [...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)];
-  const block = blocks.map((m) => m[1]).find((b) => b.includes('"keys": ["pr-7"]'));
+  const block = readmeJsonBlocks().find((b) => b.text.includes('"keys": ["pr-7"]'));
   assert.ok(block, 'README has the optional-name example');
-  return block;
+  return block.text;
 }
 
 test('README example: routes without a name are named after their first key', async () => {

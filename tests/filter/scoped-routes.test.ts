@@ -3,17 +3,16 @@
 // refusals that name the route already holding a (key, host) pair.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { startsClosedAfterTests, request, header, counter } from '../helpers/routekey.ts';
 import { Clock, liveConfig, manual, advance, answer, ok200 } from '../helpers/rules.ts';
+import { readmeJsonBlocks } from '../deploy/deploy-helpers.ts';
 
 const start = startsClosedAfterTests();
 
 function readmeExample(): string {
-  const blocks = [...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)];
-  const block = blocks.map((m) => m[1]).find((b) => b.includes('"name": "cart-alice"'));
+  const block = readmeJsonBlocks().find((b) => b.text.includes('"name": "cart-alice"'));
   assert.ok(block, 'README has the per-service example');
-  return block;
+  return block.text;
 }
 
 type H = [string, string][];

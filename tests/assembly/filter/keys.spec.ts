@@ -2,6 +2,7 @@
 // the key looked up in the table as the stream does (filter/stream.ts).
 import { findKey, KeyBytes } from "../../../assembly/filter/keys";
 import { NO_ACTION, RuleTable } from "../../../assembly/rules/table";
+import { matchKey } from "../../../assembly/rules/match";
 import { addRequest, clearRequest, tableFor } from "../host";
 
 export { malloc } from "../host";
@@ -21,7 +22,7 @@ const key = new KeyBytes();
 /** The action the request's key selects, NO_ACTION (-1) when there is no key or no match. */
 function findAction(t: RuleTable): i32 {
   if (findKey(t, key) < 0) return NO_ACTION;
-  let action = t.lookup(key.ptr, key.len);
+  let action = matchKey(t, key.ptr, key.len, 0, 0);
   key.release();
   return action;
 }

@@ -25,8 +25,9 @@ function tableText(t: RuleTable): string {
     parts.push(str(t.namePtr(a), t.nameLen(a)) + " metric " + str(t.metricNamePtr(a), t.metricNameLen(a)) +
       " prefix " + str(t.prefixPtr(a), t.prefixLen(a)));
     for (let o = 0; o < t.opCount(a); o++) {
-      parts.push("  " + (<i32>t.opKind(a, o)).toString() + " " + str(t.opNamePtr(a, o), t.opNameLen(a, o)) +
-        "=" + str(t.opValuePtr(a, o), t.opValueLen(a, o)));
+      const r = t.requestOpAt(a, o);
+      parts.push("  " + (<i32>t.recKind(r)).toString() + " " + str(t.recNamePtr(r), t.recNameLen(r)) +
+        "=" + str(t.recValuePtr(r), t.recValueLen(r)));
     }
   }
   for (let s = 0; s < t.sourceCount; s++) {
