@@ -1,6 +1,7 @@
 // The one seam between routekey and the proxy-wasm SDK (@solo-io/proxy-runtime, patched: see
 // patches/ and the README). Routing logic imports from here, never from the SDK, so the SDK can
-// be replaced piece by piece.
+// be replaced piece by piece. (exports.ts, the other file that imports the SDK, only wraps its
+// exports with a collection.)
 //
 // The SDK's own header helpers decode every value into a UTF-16 string and abort on any host
 // error; the per-request path uses the raw calls below instead: bytes in, bytes out, a result

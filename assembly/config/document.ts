@@ -13,6 +13,7 @@ import { Parsed, Problem, ok, fail, expected, missingField } from "./errors";
 import { TopLevel, parseForm } from "./form";
 import { NativeForm } from "./native";
 import { ConfigSink } from "./sink";
+import { heldMark, hold, letGoTo } from "../gc";
 
 export const MAX_VERSION_BYTES = 128;
 /** What error lines call the document's root (a configuration's is `configuration`). */
@@ -63,9 +64,12 @@ export function parseRulesDocumentBytes(ptr: usize, len: i32, sources: KeySource
   const json = parseJsonBytes(ptr, len);
   if (json.error !== null) return new DocumentResult(null, json.message(DOCUMENT));
   const root = json.value!;
-  const form = new DocumentForm(sources, decisionHeader);
+  const mark = heldMark();
+  hold(json); // the parse collects between routes (gc.ts)
+  const form = hold(new DocumentForm(sources, decisionHeader));
   const p = root.isObject ? parseForm(root, form, sink)
                           : expected('a JSON object with "version" and "routes"', root);
+  letGoTo(mark);
   json.release();
   if (p !== null) return new DocumentResult(null, p.line(DOCUMENT));
   return new DocumentResult(form.version, null);

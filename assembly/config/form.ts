@@ -7,6 +7,7 @@ import { Action, KeySource } from "./model";
 import { Parsed, Problem, problem, unknownField, missingField } from "./errors";
 import { ConfigSink } from "./sink";
 import { ConfigSizes } from "./sizes";
+import { heldMark, hold, letGoTo } from "../gc";
 
 /** What the top-level fields gave so far. */
 export class TopLevel {
@@ -66,11 +67,22 @@ export abstract class ConfigForm {
 
 /** Reads the configuration object `root` in `form` into `sink`: the problem, or null when `sink` got it all. */
 export function parseForm(root: JsonValue, form: ConfigForm, sink: ConfigSink): Problem | null {
+  const mark = heldMark();
+  const p = readForm(root, form, sink);
+  letGoTo(mark);
+  return p;
+}
+
+function readForm(root: JsonValue, form: ConfigForm, sink: ConfigSink): Problem | null {
   const p = form.check(root);
   if (p !== null) return p;
   sink.begin(sizeForm(root, form));
-  const top = form.newTop();
-  const f = root.fields();
+  // The routes field collects between routes (gc.ts): what is used after it is held.
+  hold(root);
+  hold(form);
+  hold(sink);
+  const top = hold(form.newTop());
+  const f = hold(root.fields());
   while (f.next()) {
     const field = form.indexOf(f);
     if (field < 0) return unknownField(f.name, form.fields.join(", "));

@@ -9,13 +9,14 @@
 //                  of header sets
 //
 // Chosen when the object has "rewrites" (parse.ts). There is no decision header in this form.
-import { JsonDocument, JsonValue } from "../json";
+import { JsonDocument, JsonItems, JsonValue } from "../json";
 import { KeySource } from "./model";
 import { Parsed, Problem, expected, problem } from "./errors";
 import { ActionBuilder, ActionField, parseActionObject } from "./action";
 import { ConfigForm, TopLevel } from "./form";
 import { parseHeaderKey } from "./keysource";
-import { checkKey, checkRouteCount } from "./routes";
+import { ROUTES_PER_COLLECT, checkKey, checkRouteCount } from "./routes";
+import { collectBetween, heldMark, hold, letGoTo } from "../gc";
 import { ConfigSink } from "./sink";
 import { ConfigSizes, sizeAction, sizeRoute } from "./sizes";
 
@@ -77,8 +78,17 @@ function parseRewrites(v: JsonValue, sink: ConfigSink): Problem | null {
   const tooMany = checkRouteCount(v.length, "entries");
   if (tooMany !== null) return tooMany;
   // Field names are unique (the JSON parser refuses duplicates), so the keys are too.
-  const f = v.fields();
+  const mark = heldMark();
+  const f = hold(v.fields());
+  const p = parseEach(f, sink);
+  letGoTo(mark);
+  return p;
+}
+
+function parseEach(f: JsonItems, sink: ConfigSink): Problem | null {
   while (f.next()) {
+    const i = f.index;
+    if (i > 0 && i % ROUTES_PER_COLLECT == 0) collectBetween(); // the entries before are in `sink`
     const p = parseRewrite(f.key, f.value, sink);
     if (p !== null) return p.inField(f.name);
   }

@@ -14,6 +14,7 @@ import { parseForm } from "./form";
 import { NATIVE_FORM } from "./native";
 import { ORIGINAL_FORM } from "./original";
 import { ConfigCollector, ConfigSink } from "./sink";
+import { heldMark, hold, letGoTo } from "../gc";
 
 /** Parses the configuration bytes (UTF-8 JSON) into a Config: for tests and tools. */
 export function parseConfig(bytes: Uint8Array): ConfigResult {
@@ -36,7 +37,10 @@ export function parseConfigBytes(ptr: usize, len: i32, sink: ConfigSink): string
   if (isBlank(ptr, len)) return ROOT + ': empty: expected a JSON object with "key" and "routes"';
   const json = parseJsonBytes(ptr, len);
   if (json.error !== null) return json.message(ROOT);
+  const mark = heldMark();
+  hold(json); // the parse collects between routes (gc.ts)
   const error = configFromJson(json.value!, sink);
+  letGoTo(mark);
   json.release();
   return error;
 }

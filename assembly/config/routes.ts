@@ -18,10 +18,18 @@ import { ActionBuilder, ActionField, actionField } from "./action";
 import { ConfigSink } from "./sink";
 import { MAX_ROUTE_HOSTS, MAX_KEY_SLOTS } from "./sizes";
 import { hasLineBreakOrNul } from "./headers";
+import { collectBetween, heldMark, hold, letGoTo } from "../gc";
 
 export const MAX_ROUTES = 100000;
 export const MAX_NAME_CHARS = 64;
 export const MAX_KEY_BYTES = 4096;
+
+/**
+ * Routes parsed between two collections (gc.ts): the garbage of this many (≈2 KB each) is what
+ * the compile's peak holds beyond the table and the document; a collection costs about as much
+ * as parsing a few routes, whatever the rule count.
+ */
+export const ROUTES_PER_COLLECT = 256;
 
 const ROUTE_FIELDS = "name, keys, prefixes, hosts, destination, requestHeaders, responseHeaders";
 
@@ -47,7 +55,12 @@ export function parseRoutes(v: JsonValue, sink: ConfigSink, listPath: string = "
   if (tooMany !== null) return tooMany;
   // Uniqueness is checked on the document's strings: no copy of 100k names and keys.
   const claims = new Claims(v.doc, n);
+  const mark = heldMark();
+  hold(v);
+  hold(claims);
+  hold(listPath);
   const p = parseEach(v, sink, claims, listPath);
+  letGoTo(mark);
   claims.names.release();
   claims.keys.release();
   return p;
@@ -78,9 +91,10 @@ class Claims {
 }
 
 function parseEach(v: JsonValue, sink: ConfigSink, claims: Claims, listPath: string): Problem | null {
-  const e = v.elements();
+  const e = hold(v.elements()); // let go by parseRoutes
   while (e.next()) {
     const i = e.index;
+    if (i > 0 && i % ROUTES_PER_COLLECT == 0) collectBetween(); // the routes before are in `sink`
     const r = parseRoute(e.value);
     if (r.problem !== null) return r.problem!.inIndex(i);
     const parsed = r.value!;

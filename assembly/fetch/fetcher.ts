@@ -24,6 +24,7 @@ import { KeySource } from "../config/model";
 import { Initial, RulesService } from "../config/service";
 import { RuleTable } from "../rules/table";
 import { compileRulesDocument } from "../rules/compile";
+import { heldMark, hold, letGoTo } from "../gc";
 import { Duty } from "../ticks/scheduler";
 import { StreamRoot } from "../filter/state";
 import { LEASE_BYTES, LEASE_PERIODS, LeaseStep, encodeLease, leaseHolder, leaseStep } from "./lease";
@@ -130,7 +131,10 @@ export class RulesFetcher extends Duty {
     if (p.ok) {
       let v = this.version;
       if (v === null || v != p.version) {
+        let mark = heldMark();
+        hold(p); // the compile collects between routes (gc.ts)
         let c = compileRulesDocument(p.docPtr, p.docLen, this.keySources, this.decisionHeader);
+        letGoTo(mark);
         let table = c.table;
         if (table !== null) this.swap(table, p.version, gen, "adopted");
         else log(LogLevelValues.warn, "routekey: rules version '" + p.version + "' refused: " + c.error! + "; keeping " + this.kept());
@@ -138,7 +142,6 @@ export class RulesFetcher extends Duty {
       this.etag = p.etag.length > 0 ? p.etag : null;
     }
     freeHostBytes(ptr);
-    __collect(); // the document's tape and strings: garbage now, not on top of the next one
   }
 
   private readGeneration(): u64 {
@@ -239,7 +242,6 @@ export class RulesFetcher extends Duty {
       this.failed(now, FailReason.TooLarge, bodySize.toString() + " bytes, over maxBytes " + this.service.maxBytes.toString());
       return;
     }
-    let etag = readEtag();
     let ptr: usize = 0;
     let len: usize = 0;
     if (readCalloutBody(bodySize)) {
@@ -247,10 +249,10 @@ export class RulesFetcher extends Duty {
       len = hostBytesLen();
     }
     let c = compileRulesDocument(ptr, <i32>len, this.keySources, this.decisionHeader);
+    let etag = readEtag(); // after the compile: it collects between routes, and `etag` is not held (gc.ts)
     let table = c.table;
     if (table === null) {
       freeHostBytes(ptr);
-      __collect();
       this.failed(now, FailReason.Invalid, "invalid document: " + c.error!);
       return;
     }
@@ -266,7 +268,6 @@ export class RulesFetcher extends Duty {
     }
     this.etag = etag;
     freeHostBytes(ptr);
-    __collect();
     this.metrics.succeeded();
     this.succeeded(now, changed);
   }

@@ -46,10 +46,6 @@ export class RoutekeyRoot extends StreamRoot {
     }
     let result = compileConfiguration(ptr, <i32>len);
     freeHostBytes(ptr);
-    // Parsing left garbage for every route (its cursor values, strings, Route objects); the
-    // rules themselves are raw memory the GC never walks, so a full collection now is short and
-    // the next configuration does not start on top of this one's garbage.
-    __collect();
     let table = result.table;
     if (table === null) {
       let error = result.error;
