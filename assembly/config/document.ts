@@ -65,8 +65,8 @@ export function parseRulesDocumentBytes(ptr: usize, len: i32, sources: KeySource
   if (json.error !== null) return new DocumentResult(null, json.message(DOCUMENT));
   const root = json.value!;
   const mark = heldMark();
-  hold(json); // the parse collects between routes (gc.ts)
-  const form = hold(new DocumentForm(sources, decisionHeader));
+  hold(json); // the parse collects between routes (gc.ts); parseForm holds the form
+  const form = new DocumentForm(sources, decisionHeader);
   const p = root.isObject ? parseForm(root, form, sink)
                           : expected('a JSON object with "version" and "routes"', root);
   letGoTo(mark);

@@ -11,7 +11,6 @@ import { RulesService } from "../config/service";
 import { ConfigSizes, sizeRoute } from "../config/sizes";
 import { RuleTable } from "./table";
 import { TableBuilder } from "./builder";
-import { heldMark, hold, letGoTo } from "../gc";
 
 /** A table, or the error line that refused the configuration (or document). */
 export class Compiled {
@@ -30,10 +29,8 @@ export class Compiled {
 
 /** Compiles the configuration bytes (UTF-8 JSON) at ptr..ptr+len; they are not kept. */
 export function compileConfiguration(ptr: usize, len: i32): Compiled {
-  let mark = heldMark();
-  let builder = hold(new TableBuilder()); // the parse collects between routes (gc.ts)
+  let builder = new TableBuilder(); // the parse holds it while it collects (config/form.ts)
   let error = parseConfigBytes(ptr, len, builder);
-  letGoTo(mark);
   if (error !== null) {
     builder.discard();
     return new Compiled(null, error);
@@ -51,10 +48,8 @@ export function compileConfiguration(ptr: usize, len: i32): Compiled {
  * sources and decision header. Nothing is replaced here: the caller swaps the table in.
  */
 export function compileRulesDocument(ptr: usize, len: i32, keySources: KeySource[], decisionHeader: string | null): Compiled {
-  let mark = heldMark();
-  let builder = hold(new TableBuilder()); // the parse collects between routes (gc.ts)
+  let builder = new TableBuilder(); // the parse holds it while it collects (config/form.ts)
   let r = parseRulesDocumentBytes(ptr, len, keySources, decisionHeader, builder);
-  letGoTo(mark);
   if (r.error !== null) {
     builder.discard();
     return new Compiled(null, r.error);
